@@ -1,0 +1,91 @@
+"""``incident-bot``: run the bot, upgrade the database, check a policy file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.policy import Policy, PolicyError, dump_policy, load_policy
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _policy(settings: Settings) -> Policy:
+    return load_policy(settings.incident_bot_config)
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+    from bot.db.migrate import upgrade
+    from bot.server import serve_http, serve_socket_mode
+
+    settings = load_settings()
+    settings.require_slack()
+    policy = _policy(settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    upgrade(settings.database_url)
+    try:
+        bot = create_app(settings, policy)
+    except BoltError as exc:
+        print(f"incident-bot: Slack refused the bot token (SLACK_BOT_TOKEN): {exc}", file=sys.stderr)
+        return 1
+    if settings.slack_app_token:
+        serve_socket_mode(bot, settings.slack_app_token)
+    else:
+        serve_http(bot, settings.host, settings.port, settings.http_threads)
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    print(f"database is up to date ({settings.database_url.split('@')[-1]})")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    path = args.file or os.environ.get("INCIDENT_BOT_CONFIG") or None
+    policy = load_policy(Path(path) if path else None)
+    source = path or "built-in defaults"
+    print(f"# {source}: valid. The effective policy:")
+    print(dump_policy(policy), end="")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="incident-bot", description="A Slack incident-response bot.")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="upgrade the database, then serve (Socket Mode if SLACK_APP_TOKEN is set)")
+    sub.add_parser("db", help="database commands").add_subparsers(dest="db", required=True).add_parser(
+        "upgrade", help="apply the database migrations"
+    )
+    config = sub.add_parser("config", help="policy file commands").add_subparsers(
+        dest="config", required=True
+    )
+    check = config.add_parser("check", help="validate a policy file and print the effective policy")
+    check.add_argument("file", nargs="?", help="the policy file (default: $INCIDENT_BOT_CONFIG)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check}
+    try:
+        return handlers[args.command](args)
+    except (SettingsError, PolicyError) as exc:
+        print(f"incident-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The tables: incidents, their role assignments, timeline events and the Slack messages to edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Status(StrEnum):
+    INVESTIGATING = "Investigating"
+    IDENTIFIED = "Identified"
+    MONITORING = "Monitoring"
+    RESOLVED = "Resolved"
+
+
+class IncidentCounter(Base):
+    """The last incident number used in a year; incremented under a row lock."""
+
+    __tablename__ = "incident_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("year", "number", name="uq_incidents_year_number"),
+        Index(
+            "ix_incidents_slack_pending",
+            "declared_at",
+            sqlite_where=text("slack_ready_at IS NULL"),
+            postgresql_where=text("slack_ready_at IS NULL"),
+        ),
+        Index("ix_incidents_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    severity: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default=Status.INVESTIGATING.value)
+    impact: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[str] = mapped_column(String(200), default="")
+    declared_by: Mapped[str] = mapped_column(String(32))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # Where the declare came from, so a double submit or a Slack retry finds the incident it made.
+    source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    # When the Slack side (channel, invites, announcements) is complete; NULL while it is owed.
+    slack_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Whoever is doing the Slack side holds it until then, so two workers never do it at once.
+    slack_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The response_url of the command that declared it, for telling the declarer how it went.
+    reply_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="incident", order_by="RoleAssignment.id", lazy="selectin"
+    )
+    messages: Mapped[list[SlackMessage]] = relationship(
+        back_populates="incident", order_by="SlackMessage.id", lazy="selectin"
+    )
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.year}-{self.number:04d}"
+
+    def holder(self, role: str) -> str | None:
+        """The user currently holding ``role``, if anyone."""
+        return next((r.user_id for r in self.roles if r.role == role and r.released_at is None), None)
+
+    def message(self, purpose: str, channel_id: str | None = None) -> SlackMessage | None:
+        return next(
+            (
+                m
+                for m in self.messages
+                if m.purpose == purpose and (channel_id is None or m.channel_id == channel_id)
+            ),
+            None,
+        )
+
+
+class RoleAssignment(Base):
+    """Who held which role, from when until when (``released_at`` NULL: holds it now)."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        Index(
+            "uq_role_assignments_current",
+            "incident_id",
+            "role",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="roles")
+
+
+class TimelineEvent(Base):
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_incident_at", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SlackMessage(Base):
+    """A message the bot posted and must edit later (announcements, panels)."""
+
+    __tablename__ = "slack_messages"
+    __table_args__ = (UniqueConstraint("incident_id", "purpose", "channel_id", name="uq_slack_messages"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="messages")

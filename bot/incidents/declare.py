@@ -1,0 +1,191 @@
+"""Declaring an incident: validate what was typed, then commit it with its first timeline events."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.engine import transaction
+from bot.db.models import Incident, RoleAssignment, Status
+from bot.errors import InputError
+from bot.incidents import timeline
+from bot.incidents.numbering import next_number
+from bot.policy import COMMANDER_ROLE, Policy
+from bot.text import clean_block, clean_line
+
+TITLE_MAX = 120
+IMPACT_MAX = 1500
+DESCRIPTION_MAX = 2500
+SERVICE_MAX = 80
+
+# A first word that looks like a severity (P1, p9, SEV2) but may not be one the policy knows.
+_SEVERITY_LIKE = re.compile(r"^(?:p|sev)\d+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A validated request to declare an incident."""
+
+    title: str
+    severity: str
+    declared_by: str
+    impact: str = ""
+    description: str = ""
+    service: str = ""
+    commander: str | None = None
+    source_key: str | None = None
+    reply_url: str | None = None
+
+
+def _limit(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors[field] = f"{label} is {len(value)} characters; at most {limit} are allowed."
+
+
+def validate(
+    policy: Policy,
+    *,
+    title: str,
+    severity: str,
+    declared_by: str,
+    impact: str = "",
+    description: str = "",
+    service: str = "",
+    commander: str | None = None,
+    source_key: str | None = None,
+    reply_url: str | None = None,
+) -> Declaration:
+    """Check and clean a declaration; raise InputError naming each bad field and what is allowed."""
+    errors: dict[str, str] = {}
+    title = clean_line(title)
+    impact, description = clean_block(impact), clean_block(description)
+    service = clean_line(service)
+    if not title:
+        errors["title"] = "A title is required: say in a few words what is broken."
+    _limit(errors, "title", "The title", title, TITLE_MAX)
+    _limit(errors, "impact", "The impact", impact, IMPACT_MAX)
+    _limit(errors, "description", "The description", description, DESCRIPTION_MAX)
+    _limit(errors, "service", "The service", service, SERVICE_MAX)
+    found = policy.find_severity(severity)
+    if found is None:
+        errors["severity"] = (
+            f"{severity or 'No severity'} is not a severity; choose one of {allowed(policy)}."
+        )
+    if errors:
+        raise InputError(errors)
+    assert found is not None
+    return Declaration(
+        title=title,
+        severity=found.key,
+        declared_by=declared_by,
+        impact=impact,
+        description=description,
+        service=service,
+        commander=commander,
+        source_key=source_key,
+        reply_url=reply_url,
+    )
+
+
+def allowed(policy: Policy) -> str:
+    return ", ".join(f"{s.key} ({s.label})" for s in policy.severities)
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """``/incident declare P1 Checkout down``: severity and title, or only a title for the modal."""
+
+    severity: str | None
+    title: str
+
+
+def parse_fast_path(policy: Policy, text: str) -> FastPath:
+    """Split the text after ``declare``; a severity-like first word the policy lacks is an error."""
+    first, _, rest = text.strip().partition(" ")
+    severity = policy.find_severity(first) if first else None
+    if severity is not None:
+        if not rest.strip():
+            example = f"`/incident declare {severity.key} Checkout down`"
+            raise InputError({"title": f"Give a title after the severity, e.g. {example}."})
+        return FastPath(severity.key, rest.strip())
+    if _SEVERITY_LIKE.match(first):
+        raise InputError({"severity": f"{first} is not a severity; choose one of {allowed(policy)}."})
+    return FastPath(None, text.strip())
+
+
+def declare(
+    sessions: sessionmaker[Session], declaration: Declaration, now: datetime
+) -> tuple[Incident, bool]:
+    """Commit the incident, its commander and its timeline. Returns (incident, created).
+
+    The same ``source_key`` (a double submit, a retried request) returns the incident it made.
+    """
+    if declaration.source_key:
+        existing = _by_source(sessions, declaration.source_key)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction(sessions) as session:
+            incident = Incident(
+                year=now.year,
+                number=next_number(session, now.year),
+                title=declaration.title,
+                severity=declaration.severity,
+                status=Status.INVESTIGATING.value,
+                impact=declaration.impact,
+                description=declaration.description,
+                service=declaration.service,
+                declared_by=declaration.declared_by,
+                declared_at=now,
+                source_key=declaration.source_key,
+                reply_url=declaration.reply_url,
+            )
+            session.add(incident)
+            session.flush()
+            timeline.record(
+                session,
+                incident,
+                "declared",
+                now,
+                declaration.declared_by,
+                title=incident.title,
+                severity=incident.severity,
+            )
+            if declaration.commander:
+                session.add(
+                    RoleAssignment(
+                        incident_id=incident.id,
+                        role=COMMANDER_ROLE,
+                        user_id=declaration.commander,
+                        assigned_by=declaration.declared_by,
+                        assigned_at=now,
+                    )
+                )
+                incident.acknowledged_at = now
+                timeline.record(
+                    session,
+                    incident,
+                    "role_assigned",
+                    now,
+                    declaration.declared_by,
+                    role=COMMANDER_ROLE,
+                    user=declaration.commander,
+                )
+        with sessions() as session:
+            return session.get_one(Incident, incident.id), True
+    except IntegrityError:
+        if declaration.source_key:
+            existing = _by_source(sessions, declaration.source_key)
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _by_source(sessions: sessionmaker[Session], source_key: str) -> Incident | None:
+    with sessions() as session:
+        return session.scalars(select(Incident).where(Incident.source_key == source_key)).one_or_none()

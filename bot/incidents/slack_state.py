@@ -1,0 +1,91 @@
+"""What the bot has done on the Slack side of an incident: its channel, its messages, whether it is done.
+
+The Slack side of a declare is owed until ``slack_ready_at`` is set. Whoever does it first takes a
+short lease on the incident, so the request that declared it and a scheduler tick on another
+replica never create two channels.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.engine import transaction
+from bot.db.models import Incident, SlackMessage
+from bot.incidents import timeline
+
+LEASE = timedelta(minutes=2)
+RETRY_AFTER = timedelta(seconds=30)
+
+
+def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime) -> bool:
+    """Atomically take the Slack-side lease; False when someone else holds it or it is done."""
+    with transaction(sessions) as session:
+        result = session.execute(
+            update(Incident)
+            .where(
+                Incident.id == incident_id,
+                Incident.slack_ready_at.is_(None),
+                or_(Incident.slack_lease_until.is_(None), Incident.slack_lease_until < now),
+            )
+            .values(slack_lease_until=now + LEASE)
+        )
+        return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def release_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime, done: bool) -> None:
+    """Mark the Slack side done, or leave it owed with no retry before RETRY_AFTER."""
+    values = (
+        {"slack_lease_until": None, "slack_ready_at": now}
+        if done
+        else {"slack_lease_until": now + RETRY_AFTER}
+    )
+    with transaction(sessions) as session:
+        session.execute(update(Incident).where(Incident.id == incident_id).values(**values))
+
+
+def pending(
+    sessions: sessionmaker[Session], declared_before: datetime, now: datetime, limit: int = 20
+) -> list[int]:
+    """Incidents whose Slack side is owed and free to take, declared before ``declared_before``."""
+    with sessions() as session:
+        query = (
+            select(Incident.id)
+            .where(
+                Incident.slack_ready_at.is_(None),
+                Incident.declared_at < declared_before,
+                or_(Incident.slack_lease_until.is_(None), Incident.slack_lease_until < now),
+            )
+            .order_by(Incident.declared_at)
+            .limit(limit)
+        )
+        return list(session.scalars(query))
+
+
+def record_channel(
+    sessions: sessionmaker[Session], incident_id: int, channel_id: str, name: str, now: datetime
+) -> Incident:
+    with transaction(sessions) as session:
+        incident = session.get_one(Incident, incident_id)
+        incident.channel_id, incident.channel_name = channel_id, name
+        timeline.record(session, incident, "channel_created", now, None, channel=channel_id, name=name)
+    return load(sessions, incident_id)
+
+
+def record_message(
+    sessions: sessionmaker[Session], incident_id: int, purpose: str, channel_id: str, ts: str
+) -> None:
+    try:
+        with transaction(sessions) as session:
+            session.add(SlackMessage(incident_id=incident_id, purpose=purpose, channel_id=channel_id, ts=ts))
+    except IntegrityError:
+        pass  # already recorded: the same message, recorded by an earlier attempt
+
+
+def load(sessions: sessionmaker[Session], incident_id: int) -> Incident:
+    with sessions() as session:
+        return session.get_one(Incident, incident_id)

@@ -1,0 +1,352 @@
+"""The incident policy: severities, channels, roles, display settings.
+
+Loaded from a YAML file (``INCIDENT_BOT_CONFIG``) and validated by pydantic; every value has a
+default taken from the incident-response procedure, so no file at all is a working policy.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import DURATION_HELP, format_duration, parse_duration
+
+COMMANDER_ROLE = "ic"
+TECH_LEAD_ROLE = "tech_lead"
+NEXT_BUSINESS_DAY = "next-business-day"
+
+
+def _to_duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} has no unit: write {DURATION_HELP}")
+    return value
+
+
+def _to_optional_duration(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "never", "")):
+        return None
+    return _to_duration(value)
+
+
+def _to_response_target(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower().replace(" ", "-") == NEXT_BUSINESS_DAY:
+        return NEXT_BUSINESS_DAY
+    return _to_duration(value)
+
+
+def _duration_text(value: timedelta | None) -> str | None:
+    return None if value is None else format_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration)]
+OptionalDuration = Annotated[
+    timedelta | None, BeforeValidator(_to_optional_duration), PlainSerializer(_duration_text)
+]
+ResponseTarget = Annotated[
+    timedelta | Literal["next-business-day"],
+    BeforeValidator(_to_response_target),
+    PlainSerializer(lambda v: v if isinstance(v, str) else format_duration(v)),
+]
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_CHANNEL = re.compile(r"^(?:[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
+
+
+def _channel(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip().removeprefix("#")
+    if not _CHANNEL.match(name):
+        raise ValueError(
+            f"{value!r} is not a channel: use a channel name (lowercase letters, digits, - and _) or id"
+        )
+    return name
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Severity(_Strict):
+    key: str
+    label: str = Field(min_length=1, max_length=40)
+    description: str = Field(default="", max_length=140)
+    response_target: ResponseTarget
+    update_cadence: OptionalDuration = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _KEY.match(value):
+            raise ValueError("a severity key is 1-32 letters, digits, - or _ (e.g. P1)")
+        return value.upper()
+
+    @property
+    def title(self) -> str:
+        return f"{self.key} - {self.label}"
+
+
+class Role(_Strict):
+    key: str
+    name: str = Field(min_length=1, max_length=40)
+    responsibilities: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _KEY.match(value):
+            raise ValueError("a role key is 1-32 letters, digits, - or _ (e.g. tech_lead)")
+        return value.lower()
+
+    def matches(self, text: str) -> bool:
+        """True when ``text`` names this role by key, name or alias, ignoring case, '-', '_' and spaces."""
+        wanted = _fold(text)
+        return wanted in {_fold(self.key), _fold(self.name), *(_fold(a) for a in self.aliases)}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", text.strip().lower())
+
+
+DEFAULT_SEVERITIES = (
+    Severity(
+        key="P1",
+        label="Critical",
+        description="Revenue loss, complete service unavailability, data breach",
+        response_target=timedelta(minutes=15),
+        update_cadence=timedelta(minutes=15),
+    ),
+    Severity(
+        key="P2",
+        label="High",
+        description="Degraded service, >10% errors, a significant feature or one AZ down",
+        response_target=timedelta(hours=1),
+        update_cadence=timedelta(minutes=30),
+    ),
+    Severity(
+        key="P3",
+        label="Medium",
+        description="Minor degradation, a workaround exists",
+        response_target=timedelta(hours=4),
+    ),
+    Severity(
+        key="P4",
+        label="Low",
+        description="Cosmetic issues, documentation, monitoring gaps",
+        response_target=NEXT_BUSINESS_DAY,
+    ),
+)
+
+DEFAULT_ROLES = (
+    Role(
+        key=COMMANDER_ROLE,
+        name="Incident Commander",
+        aliases=["commander", "incident-commander"],
+        responsibilities=[
+            "Own the incident response",
+            "Make decisions about mitigation strategies",
+            "Coordinate team members",
+            "Communicate with stakeholders",
+            "Update the status page",
+            "Make sure the timeline is documented",
+        ],
+    ),
+    Role(
+        key=TECH_LEAD_ROLE,
+        name="Tech Lead",
+        aliases=["tl", "technical-lead"],
+        responsibilities=[
+            "Lead the technical investigation",
+            "Propose and implement fixes",
+            "Coordinate with other engineers",
+            "Validate solutions",
+        ],
+    ),
+    Role(
+        key="comms_lead",
+        name="Comms Lead",
+        aliases=["comms", "communications-lead"],
+        responsibilities=[
+            "Manage external communications",
+            "Update the status page",
+            "Respond to customer inquiries",
+            "Coordinate with the support team",
+        ],
+    ),
+    Role(
+        key="scribe",
+        name="Scribe",
+        responsibilities=[
+            "Document the incident timeline",
+            "Record decisions made",
+            "Track action items",
+            "Capture logs and evidence (someone not actively troubleshooting)",
+        ],
+    ),
+)
+
+
+class Policy(_Strict):
+    severities: tuple[Severity, ...] = Field(default=DEFAULT_SEVERITIES, min_length=1)
+    announcement_channel: str = "incident-response"
+    leadership_channel: str | None = "leadership"
+    leadership_severities: tuple[str, ...] = ("P1",)
+    channel_prefix: str = "inc"
+    roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1)
+    templates_dir: Path | None = None
+    timezone: str = "UTC"
+
+    _channel_names = field_validator("announcement_channel", "leadership_channel")(
+        classmethod(lambda cls, v: _channel(v))
+    )
+
+    @field_validator("channel_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,19}", value):
+            raise ValueError("the prefix is 1-20 lowercase letters, digits, - or _ (e.g. inc)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as UTC or Europe/Berlin") from None
+        return value
+
+    @field_validator("leadership_severities", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return tuple(str(v).upper() for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        keys = [s.key for s in self.severities]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"severity {', '.join(dupes)} is defined twice; each key must be unique")
+        unknown = [k for k in self.leadership_severities if k not in keys]
+        if unknown:
+            raise ValueError(
+                f"leadership_severities names {', '.join(unknown)}, which is not a severity; "
+                f"allowed: {', '.join(keys)}"
+            )
+        role_keys = [r.key for r in self.roles]
+        dupes = sorted({k for k in role_keys if role_keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"role {', '.join(dupes)} is defined twice; each key must be unique")
+        if COMMANDER_ROLE not in role_keys:
+            raise ValueError(f"roles must include the commander role, key {COMMANDER_ROLE!r}")
+        return self
+
+    # -- lookups -------------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def severity_keys(self) -> list[str]:
+        return [s.key for s in self.severities]
+
+    def severity(self, key: str) -> Severity:
+        for severity in self.severities:
+            if severity.key == key.upper():
+                return severity
+        raise KeyError(key)
+
+    def find_severity(self, text: str) -> Severity | None:
+        try:
+            return self.severity(text.strip())
+        except KeyError:
+            return None
+
+    def role(self, key: str) -> Role:
+        for role in self.roles:
+            if role.key == key:
+                return role
+        raise KeyError(key)
+
+    def find_role(self, text: str) -> Role | None:
+        return next((r for r in self.roles if r.matches(text)), None)
+
+    def announces_to_leadership(self, severity: str) -> bool:
+        return self.leadership_channel is not None and severity.upper() in self.leadership_severities
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; the message names the file, the key and what is allowed."""
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _explain(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: the policy is not valid:"]
+    for item in error.errors():
+        loc = _location(tuple(p for p in item["loc"] if not str(p).startswith("function-")))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see docs/configuration.md for the keys allowed)"
+        lines.append(f"  - {loc}: {message}")
+    return "\n".join(lines)
+
+
+def load_policy(path: Path | str | None) -> Policy:
+    """Load and validate a policy file; ``None`` gives the built-in defaults."""
+    if path is None:
+        return Policy()
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: the policy file must be a mapping of keys (see docs/configuration.md)")
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise PolicyError(_explain(exc, str(path))) from None
+    if policy.templates_dir is not None:
+        folder = policy.templates_dir
+        if not folder.is_absolute():
+            folder = (path.parent / folder).resolve()
+        if not folder.is_dir():
+            raise PolicyError(f"{path}: templates_dir: {folder} is not a folder")
+        policy = policy.model_copy(update={"templates_dir": folder})
+    return policy
+
+
+def dump_policy(policy: Policy) -> str:
+    """The effective policy as YAML, in the same shape the file takes."""
+    data = policy.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

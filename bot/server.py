@@ -1,0 +1,88 @@
+"""Serving the bot: HTTP mode behind waitress, or Socket Mode; both stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from waitress.server import create_server
+
+from bot.app import BotApp
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+
+
+def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """``POST /slack/events`` for everything Slack sends; ``GET /healthz`` for load balancers."""
+    slack = SlackRequestHandler(bot.bolt, path="/slack/events")
+
+    def health(start_response: StartResponse) -> list[bytes]:
+        try:
+            with bot.ctx.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            status, body = "200 OK", {"ok": True, "database": "ok"}
+        except Exception as exc:
+            status, body = "503 Service Unavailable", {"ok": False, "database": type(exc).__name__}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return health(start_response)
+        return slack(environ, start_response)
+
+    return application
+
+
+def _on_stop(stop: Callable[[], None]) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _exit() -> None:
+    raise SystemExit(0)
+
+
+def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
+    server = create_server(
+        wsgi_app(bot), host=host, port=port, threads=threads, backlog=1024, ident="incident-bot"
+    )
+    _on_stop(_exit)
+    log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, port)
+    bot.start_scheduler()
+    try:
+        server.run()  # returns once the stop signal raised SystemExit inside its loop
+    finally:
+        server.task_dispatcher.shutdown()
+        bot.close()
+        log.info("stopped")
+
+
+def serve_socket_mode(bot: BotApp, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bot.bolt, app_token=app_token)
+    stopped = threading.Event()
+    _on_stop(stopped.set)
+    handler.connect()  # type: ignore[no-untyped-call]
+    log.info("connected to Slack in Socket Mode")
+    bot.start_scheduler()
+    try:
+        stopped.wait()
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
+        bot.close()
+        log.info("stopped")

@@ -1,0 +1,62 @@
+"""Deployment settings and secrets, from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """Settings the bot cannot start with; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str = Field(default="", description="Bot token, xoxb-...")
+    slack_signing_secret: str = Field(default="", description="Signing secret of the Slack app")
+    slack_app_token: str | None = Field(default=None, description="App-level token xapp-...: Socket Mode")
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Web API base URL")
+    database_url: str = Field(default="sqlite:///incident-bot.db")
+    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = Field(default="0.0.0.0")
+    incident_bot_config: Path | None = Field(default=None, description="Path of the YAML policy file")
+    scheduler_tick: float = Field(default=5.0, gt=0, description="Seconds between scheduler ticks")
+    http_threads: int = Field(default=16, ge=1, description="HTTP server worker threads")
+    worker_threads: int = Field(default=16, ge=1, description="Threads for work after the ack")
+    log_level: str = Field(default="INFO")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_app_token", "incident_bot_config", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def require_slack(self) -> None:
+        """Raise SettingsError naming the first missing secret the chosen mode needs."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-...) from the Slack app")
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's signing secret "
+                "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,35 @@
+"""The incident's messages kept in place: announcements in every channel, and the channel topic."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import Context
+from bot.db.models import Incident
+from bot.slack.presenters import facts
+from bot.slack.render import Message
+from bot.text import shorten
+
+log = logging.getLogger(__name__)
+
+ANNOUNCEMENT_PURPOSES = ("announcement", "broadcast", "leadership")
+TOPIC_MAX = 250
+
+
+def announcement(ctx: Context, incident: Incident) -> Message:
+    return ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()))
+
+
+def topic(ctx: Context, incident: Incident) -> str:
+    text = ctx.render.text("messages/topic.txt.j2", i=facts(ctx.policy, incident, ctx.clock()))
+    return shorten(" ".join(text.split()), TOPIC_MAX)
+
+
+def refresh(ctx: Context, incident: Incident) -> None:
+    """Edit every stored announcement and the topic to show the incident as it is now."""
+    message = announcement(ctx, incident)
+    for stored in incident.messages:
+        if stored.purpose in ANNOUNCEMENT_PURPOSES:
+            ctx.slack.update(stored.channel_id, stored.ts, message)
+    if incident.channel_id:
+        ctx.slack.set_topic(incident.channel_id, topic(ctx, incident))

@@ -1,0 +1,74 @@
+"""Talking to Slack: post, edit, reply. One place that knows the Web API's shapes and errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.client import make_webhook_client
+from bot.slack.render import Message
+
+log = logging.getLogger(__name__)
+
+
+def error_name(exc: BaseException) -> str:
+    """Slack's error code for an API error (``name_taken``), else the exception's kind."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    return type(exc).__name__
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def post(self, channel: str, message: Message, **extra: Any) -> tuple[str, str]:
+        """Post a message; returns its (channel id, ts)."""
+        reply = self.client.chat_postMessage(channel=channel, **message.as_kwargs(), **extra)
+        return str(reply["channel"]), str(reply["ts"])
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        self.client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
+
+    def reply(self, response_url: str, message: Message) -> None:
+        """An ephemeral reply through a command's response_url (works in any channel, for 30 minutes)."""
+        response = make_webhook_client(response_url).send(
+            response_type="ephemeral", replace_original=False, **message.as_kwargs()
+        )
+        if response.status_code >= 400:
+            log.warning("response_url replied %s: %s", response.status_code, response.body)
+
+    def dm(self, user: str, message: Message) -> None:
+        self.client.chat_postMessage(channel=user, **message.as_kwargs())
+
+    def create_channel(self, name: str, is_private: bool = False) -> str | None:
+        """Create a channel; ``None`` when the name is taken."""
+        try:
+            reply = self.client.conversations_create(name=name, is_private=is_private)
+        except SlackApiError as exc:
+            if error_name(exc) == "name_taken":
+                return None
+            raise
+        return str(reply["channel"]["id"])
+
+    def invite(self, channel: str, users: list[str]) -> None:
+        """Invite people who are not in the channel yet; people already in it are fine."""
+        for user in dict.fromkeys(users):
+            try:
+                self.client.conversations_invite(channel=channel, users=user)
+            except SlackApiError as exc:
+                if error_name(exc) not in ("already_in_channel", "cant_invite_self"):
+                    raise
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        self.client.conversations_setTopic(channel=channel, topic=topic)
+
+    def pin(self, channel: str, ts: str) -> None:
+        try:
+            self.client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as exc:
+            if error_name(exc) != "already_pinned":
+                raise

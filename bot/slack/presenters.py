@@ -1,0 +1,61 @@
+"""What templates are given: plain facts about incidents, computed once, named for the template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.db.models import Incident
+from bot.durations import humanize_duration
+from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    role: Role
+    holder: str | None
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    ref: str
+    title: str
+    severity: Severity
+    status: str
+    impact: str
+    description: str
+    service: str
+    declared_by: str
+    declared_at: datetime
+    resolved_at: datetime | None
+    channel_id: str | None
+    commander: str | None
+    tech_lead: str | None
+    roles: list[RoleLine]
+    cadence: str | None
+    age: str
+
+
+def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
+    severity = policy.find_severity(incident.severity) or Severity(
+        key=incident.severity, label="Unknown", response_target="next-business-day"
+    )
+    cadence = severity.update_cadence
+    return IncidentFacts(
+        ref=incident.ref,
+        title=incident.title,
+        severity=severity,
+        status=incident.status,
+        impact=incident.impact,
+        description=incident.description,
+        service=incident.service,
+        declared_by=incident.declared_by,
+        declared_at=incident.declared_at,
+        resolved_at=incident.resolved_at,
+        channel_id=incident.channel_id,
+        commander=incident.holder(COMMANDER_ROLE),
+        tech_lead=incident.holder(TECH_LEAD_ROLE),
+        roles=[RoleLine(role, incident.holder(role.key)) for role in policy.roles],
+        cadence=humanize_duration(cadence) if cadence else None,
+        age=humanize_duration((incident.resolved_at or now) - incident.declared_at),
+    )

@@ -1,0 +1,126 @@
+"""The Slack side of a declared incident: channel, members, topic, announcements, pin.
+
+Every step checks what is already done (in the database) first, so running it again after a
+failure or a crash finishes the job without doing anything twice. The incident itself is already
+committed before this runs: a Slack failure here never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.context import Context
+from bot.db.models import Incident
+from bot.incidents import slack_state
+from bot.policy import COMMANDER_ROLE
+from bot.slack import announcements
+from bot.slack.gateway import error_name
+from bot.slack.naming import channel_name
+from bot.slack.presenters import facts
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_TRIES = 20
+
+
+@dataclass
+class Outcome:
+    incident: Incident
+    ran: bool = True
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.ran and not self.failures
+
+
+def provision(ctx: Context, incident_id: int) -> Outcome:
+    """Do what is still owed on the Slack side of ``incident_id``; safe to call again at any time."""
+    if not slack_state.take_lease(ctx.sessions, incident_id, ctx.clock()):
+        return Outcome(slack_state.load(ctx.sessions, incident_id), ran=False)
+    outcome = Outcome(slack_state.load(ctx.sessions, incident_id))
+    try:
+        _run(ctx, outcome)
+    finally:
+        slack_state.release_lease(ctx.sessions, incident_id, ctx.clock(), done=not outcome.failures)
+        outcome.incident = slack_state.load(ctx.sessions, incident_id)
+    return outcome
+
+
+def _step(outcome: Outcome, name: str, action: Callable[[], None]) -> bool:
+    try:
+        action()
+    except Exception as exc:
+        log.warning("%s: Slack step %r failed: %s", outcome.incident.ref, name, exc, exc_info=True)
+        outcome.failures.append((name, error_name(exc)))
+        return False
+    return True
+
+
+def _run(ctx: Context, outcome: Outcome) -> None:
+    had_broadcasts = any(m.purpose != "announcement" for m in outcome.incident.messages)
+    created = False
+    if outcome.incident.channel_id is None:
+        created = _step(outcome, "creating the channel", lambda: _create_channel(ctx, outcome))
+    incident = outcome.incident
+    if incident.channel_id is not None:
+        channel = incident.channel_id
+        members = [incident.declared_by, incident.holder(COMMANDER_ROLE) or incident.declared_by]
+        _step(outcome, "inviting people", lambda: ctx.slack.invite(channel, members))
+        _step(
+            outcome,
+            "setting the topic",
+            lambda: ctx.slack.set_topic(channel, announcements.topic(ctx, incident)),
+        )
+        if _step(
+            outcome, "posting the announcement", lambda: _announce(ctx, outcome, "announcement", channel)
+        ):
+            _step(outcome, "pinning the announcement", lambda: _pin(ctx, outcome))
+    _step(
+        outcome,
+        "announcing in #" + ctx.policy.announcement_channel,
+        lambda: _announce(ctx, outcome, "broadcast", ctx.policy.announcement_channel),
+    )
+    leadership = ctx.policy.leadership_channel
+    if leadership and ctx.policy.announces_to_leadership(incident.severity):
+        _step(
+            outcome,
+            "announcing in #" + leadership,
+            lambda: _announce(ctx, outcome, "leadership", leadership),
+        )
+    if created and had_broadcasts:
+        # Announcements posted before the channel existed say "channel pending": show the link now.
+        _step(outcome, "updating the announcements", lambda: announcements.refresh(ctx, outcome.incident))
+
+
+def _create_channel(ctx: Context, outcome: Outcome) -> None:
+    incident = outcome.incident
+    for attempt in range(1, MAX_NAME_TRIES + 1):
+        name = channel_name(
+            ctx.policy.channel_prefix, incident.year, incident.number, incident.title, attempt
+        )
+        channel_id = ctx.slack.create_channel(name)
+        if channel_id is not None:
+            outcome.incident = slack_state.record_channel(
+                ctx.sessions, incident.id, channel_id, name, ctx.clock()
+            )
+            return
+    raise RuntimeError(f"no free channel name after {MAX_NAME_TRIES} tries")
+
+
+def _announce(ctx: Context, outcome: Outcome, purpose: str, channel: str) -> None:
+    incident = outcome.incident
+    if incident.message(purpose) is not None:
+        return
+    message = ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()))
+    channel_id, ts = ctx.slack.post(channel, message)
+    slack_state.record_message(ctx.sessions, incident.id, purpose, channel_id, ts)
+    outcome.incident = slack_state.load(ctx.sessions, incident.id)
+
+
+def _pin(ctx: Context, outcome: Outcome) -> None:
+    stored = outcome.incident.message("announcement")
+    if stored is not None:
+        ctx.slack.pin(stored.channel_id, stored.ts)

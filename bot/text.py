@@ -1,0 +1,67 @@
+"""User text on the way in (decode Slack's encoding, clean it) and limits on it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"<([^<>]*)>")
+# Bidirectional overrides and isolates can make a title read differently from what it is.
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _is_space_or_control(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category == "Cc" or category[0] == "Z" or char in _BIDI_CONTROLS
+
+
+def _readable_token(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith(("@U", "@W")):
+        return "@" + (label or target[1:])
+    if target.startswith("#C") or target.startswith("#G"):
+        return "#" + (label or target[1:])
+    if target.startswith("!subteam^"):
+        return label or "@group"
+    if target.startswith("!"):
+        return "@" + (label or target[1:].split("^")[0]).lstrip("@")
+    return f"{label} ({target})" if label and label != target else target
+
+
+def decode_slack_text(text: str) -> str:
+    """Plain text from what Slack delivers for typed text (slash commands, message events).
+
+    Slack turns mentions and links into ``<...>`` tokens and encodes a typed ``&``, ``<`` and ``>``
+    as entities. Tokens become readable text (``<@U1|dana>`` gives ``@dana``), then the entities
+    are decoded once, so what is stored is exactly what the person typed.
+    """
+    text = _TOKEN.sub(_readable_token, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Encode the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clean_line(text: str) -> str:
+    """One line of text: control characters dropped, runs of white space folded, trimmed."""
+    text = "".join(" " if _is_space_or_control(c) else c for c in text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def clean_block(text: str) -> str:
+    """Multi-line text: control characters other than newlines and tabs dropped, trimmed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(
+        c for c in text if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS)
+    )
+    return kept.strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with an ellipsis when it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…"

@@ -1,0 +1,14 @@
+"""Bolt listeners: parse the payload, acknowledge at once, call the domain, render, send."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import Context
+
+
+def register_all(app: App, ctx: Context) -> None:
+    from handlers import declare, router
+
+    router.register(app, ctx)
+    declare.register(app, ctx)

@@ -1,0 +1,95 @@
+"""What every listener shares: the parsed slash command, ephemeral notices, failure reporting."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.context import Context
+from bot.slack.render import Message
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+@dataclass(frozen=True)
+class Command:
+    """``/incident <name> <args>`` as typed; ``args`` is still in Slack's encoding."""
+
+    name: str
+    args: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    response_url: str
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Command:
+        name, _, args = str(body.get("text") or "").strip().partition(" ")
+        return cls(
+            name=name.lower(),
+            args=args.strip(),
+            user_id=str(body.get("user_id", "")),
+            channel_id=str(body.get("channel_id", "")),
+            trigger_id=str(body.get("trigger_id", "")),
+            response_url=str(body.get("response_url", "")),
+        )
+
+
+def notice(ctx: Context, *lines: str) -> Message:
+    """A short message of plain-text lines (escaped by the template)."""
+    return ctx.render.message("notice", lines=list(lines))
+
+
+def tell(ctx: Context, response_url: str | None, user_id: str, message: Message) -> None:
+    """Tell one person something privately: through the response_url when there is one, else by DM."""
+    if response_url:
+        ctx.slack.reply(response_url, message)
+    else:
+        ctx.slack.dm(user_id, message)
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def reporting(ctx: Context, what: str) -> Callable[[F], F]:
+    """Wrap a lazy listener: an unexpected failure is logged and the person is told, never silent."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            try:
+                function(*args, **kwargs)
+            except Exception:
+                log.exception("%s failed", what)
+                body = kwargs.get("body") or {}
+                user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+                url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
+                if user:
+                    try:
+                        tell(
+                            ctx,
+                            url,
+                            user,
+                            notice(
+                                ctx,
+                                f"Sorry, {what} failed. What was saved is kept; "
+                                "try again, or check the bot's logs.",
+                            ),
+                        )
+                    except Exception:
+                        log.exception("could not tell %s that %s failed", user, what)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,24 @@
+"""Reading values out of a submitted modal's ``state.values``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _element(view: dict[str, Any], block_id: str, action_id: str = "value") -> dict[str, Any]:
+    values = view.get("state", {}).get("values", {})
+    element = values.get(block_id, {}).get(action_id, {})
+    return element if isinstance(element, dict) else {}
+
+
+def text(view: dict[str, Any], block_id: str) -> str:
+    return str(_element(view, block_id).get("value") or "")
+
+
+def selected(view: dict[str, Any], block_id: str) -> str:
+    option = _element(view, block_id).get("selected_option") or {}
+    return str(option.get("value") or "")
+
+
+def checked(view: dict[str, Any], block_id: str) -> set[str]:
+    return {str(o.get("value")) for o in _element(view, block_id).get("selected_options") or []}

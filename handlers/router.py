@@ -1,0 +1,57 @@
+"""``/incident <subcommand>``: acknowledge at once, then run the subcommand after the ack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.context import Context
+from handlers import declare, listing
+from handlers.common import Command, reporting
+
+Run = Callable[[Context, Command], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    usage: str
+    summary: str
+    run: Run
+
+
+def _help(ctx: Context, command: Command) -> None:
+    intro = None
+    if command.name not in ("", "help"):
+        intro = f"There is no `{command.name}` command."
+    rows = [(s.usage, s.summary) for s in SUBCOMMANDS.values()]
+    ctx.slack.reply(command.response_url, ctx.render.message("help", commands=rows, intro=intro))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "declare": Subcommand(
+        "/incident declare [P1..P4 title]",
+        "Declare an incident: opens a form, or declares at once with a severity and a title.",
+        declare.run_command,
+    ),
+    "list": Subcommand("/incident list", "The open incidents.", listing.list_open),
+    "status": Subcommand(
+        "/incident status", "This incident's current state (in its channel).", listing.status_card
+    ),
+    "help": Subcommand("/incident help", "This list.", _help),
+}
+
+
+def register(app: App, ctx: Context) -> None:
+    def ack_command(ack: Ack) -> None:
+        ack()
+
+    @reporting(ctx, "the /incident command")
+    def run(body: dict[str, Any]) -> None:
+        command = Command.parse(body)
+        subcommand = SUBCOMMANDS.get(command.name)
+        (subcommand.run if subcommand else _help)(ctx, command)
+
+    app.command("/incident")(ack=ack_command, lazy=[run])
