@@ -40,9 +40,26 @@ def decode_slack_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Encode the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape_mrkdwn(text: str, limit: int | None = None) -> str:
+    """Encode the three characters Slack's mrkdwn treats as control characters.
+
+    With ``limit``, the escaped text is at most that long: cut with an ellipsis, never inside an entity.
+    """
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    parts: list[str] = []
+    used = 0
+    for char in text:
+        piece = _ENTITIES.get(char, char)
+        if used + len(piece) > limit - 1:
+            break
+        parts.append(piece)
+        used += len(piece)
+    return "".join(parts).rstrip() + "…"
 
 
 def clean_line(text: str) -> str:

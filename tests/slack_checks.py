@@ -13,9 +13,9 @@ from bot.slack.render import Message
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 
-HOSTILE = '<!channel> <!here> <@U0ALICE> <#C0GENERAL> <https://evil.example|click> &lt; "q" \\ \n line2 & done'
+HOSTILE = '<!channel> <!here> <@U0EVIL> <#C0EVIL> <https://evil.example|click> &lt; "q" \\ \n line2 & done'
 # What must never appear in rendered mrkdwn that came from HOSTILE: live mentions and links.
-_LIVE = re.compile(r"<(?:!channel|!here|@U0ALICE|#C0GENERAL|https://evil\.example)")
+_LIVE = re.compile(r"<(?:!channel|!here|@U0EVIL|#C0EVIL|https://evil\.example)")
 
 
 def check_blocks(blocks: list[dict[str, Any]]) -> None:
@@ -43,4 +43,6 @@ def check_view(view: dict[str, Any]) -> None:
 
 def assert_no_live_tokens(text: str) -> None:
     match = _LIVE.search(text)
-    assert match is None, f"user text became a live mention or link: {text[max(0, match.start() - 40):][:120]!r}"
+    assert match is None, (
+        f"user text became a live mention or link: {text[max(0, match.start() - 40) :][:120]!r}"
+    )

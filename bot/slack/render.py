@@ -4,8 +4,9 @@ Templates live in the ``templates`` package; a folder named by the policy's ``te
 overrides any of them by relative path. Filters every template uses:
 
 - ``j``: JSON-encode a value (every interpolation in a ``.json.j2`` template goes through it);
-- ``mrkdwn``: escape ``&``, ``<`` and ``>`` in user text so it can neither ping nor link;
-- ``cut(n)``: shorten to ``n`` characters with an ellipsis (apply before ``mrkdwn``);
+- ``mrkdwn`` / ``mrkdwn(n)``: escape ``&``, ``<`` and ``>`` in user text so it can neither ping
+  nor link; with ``n``, the escaped text is cut to fit ``n`` characters (never inside an entity);
+- ``cut(n)``: shorten plain text to ``n`` characters with an ellipsis;
 - ``date``: a ``<!date^…>`` token that shows each reader their own time, with a UTC fallback;
 - ``utc``: the same time as plain ``YYYY-MM-DD HH:MM UTC`` text.
 """

@@ -24,7 +24,9 @@ def declaration(**overrides: object) -> declaring.Declaration:
 
 
 def test_fast_path_parsing() -> None:
-    assert parse_fast_path(POLICY, "P1 Checkout API returning 500s") == declaring.FastPath("P1", "Checkout API returning 500s")
+    assert parse_fast_path(POLICY, "P1 Checkout API returning 500s") == declaring.FastPath(
+        "P1", "Checkout API returning 500s"
+    )
     assert parse_fast_path(POLICY, "p2 slow") == declaring.FastPath("P2", "slow")
     assert parse_fast_path(POLICY, "checkout is down") == declaring.FastPath(None, "checkout is down")
     assert parse_fast_path(POLICY, "") == declaring.FastPath(None, "")
@@ -54,7 +56,9 @@ def test_titles_are_cleaned_to_one_line() -> None:
 
 
 def test_declare_commits_incident_commander_and_timeline(sessions: sessionmaker[Session]) -> None:
-    incident, created = declaring.declare(sessions, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW)
+    incident, created = declaring.declare(
+        sessions, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW
+    )
     assert created
     assert incident.ref == "INC-2026-0001"
     assert incident.declared_at == NOW and incident.declared_at.tzinfo is not None

@@ -11,8 +11,14 @@ from bot.policy import NEXT_BUSINESS_DAY, Policy, PolicyError, dump_policy, load
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", timedelta(seconds=90)), ("15m", timedelta(minutes=15)), ("1h", timedelta(hours=1)),
-     ("2d", timedelta(days=2)), ("1h30m", timedelta(minutes=90)), (" 5M ", timedelta(minutes=5))],
+    [
+        ("90s", timedelta(seconds=90)),
+        ("15m", timedelta(minutes=15)),
+        ("1h", timedelta(hours=1)),
+        ("2d", timedelta(days=2)),
+        ("1h30m", timedelta(minutes=90)),
+        (" 5M ", timedelta(minutes=5)),
+    ],
 )
 def test_durations_parse(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
@@ -90,7 +96,10 @@ timezone: Europe/Berlin
     ("text", "names"),
     [
         ("severity: []", ["severity", "unknown key"]),
-        ("severities:\n  - {key: P1, label: x, response_target: 15x}", ["severities[0].response_target", "15m"]),
+        (
+            "severities:\n  - {key: P1, label: x, response_target: 15x}",
+            ["severities[0].response_target", "15m"],
+        ),
         ("severities:\n  - {key: P1, label: x, response_target: 15}", ["response_target", "has no unit"]),
         (
             "severities:\n  - {key: P1, label: a, response_target: 1h}\n  - {key: p1, label: b, response_target: 1h}",
@@ -106,7 +115,9 @@ timezone: Europe/Berlin
         ("severities: [unclosed", ["not valid YAML"]),
     ],
 )
-def test_bad_files_name_the_file_the_key_and_what_is_allowed(tmp_path: Path, text: str, names: list[str]) -> None:
+def test_bad_files_name_the_file_the_key_and_what_is_allowed(
+    tmp_path: Path, text: str, names: list[str]
+) -> None:
     path = write(tmp_path, text)
     with pytest.raises(PolicyError) as caught:
         load_policy(path)

@@ -1,0 +1,81 @@
+"""manifest.yml is valid for Slack, and it and the listeners match both ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+class Recorder:
+    """Stands in for a Bolt App and records what each handler module listens to."""
+
+    def __init__(self) -> None:
+        self.listeners: list[tuple[str, str]] = []
+
+    def __getattr__(self, kind: str) -> Callable[..., Callable[..., None]]:
+        def listen(constraint: Any, *_args: Any, **_kwargs: Any) -> Callable[..., None]:
+            if isinstance(constraint, dict):
+                constraint = json.dumps(constraint, sort_keys=True)
+            self.listeners.append((kind, str(getattr(constraint, "pattern", constraint))))
+            return lambda *a, **k: None
+
+        return listen
+
+
+def registered() -> list[tuple[str, str]]:
+    from handlers import register_all
+
+    recorder = Recorder()
+    register_all(recorder, ctx=None)  # type: ignore[arg-type]
+    return recorder.listeners
+
+
+def test_manifest_is_valid_against_slacks_schema() -> None:
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(MANIFEST)
+
+
+def test_every_command_in_the_manifest_has_a_listener_and_back() -> None:
+    manifest_commands = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    listened = {name for kind, name in registered() if kind == "command"}
+    assert manifest_commands == listened
+
+
+def test_interactive_listeners_need_interactivity() -> None:
+    interactive = [(k, n) for k, n in registered() if k in ("action", "view", "shortcut", "block_action")]
+    assert interactive, "the declare modal is interactive"
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_events_in_the_manifest_match_the_event_listeners() -> None:
+    subscribed = set(MANIFEST["settings"].get("event_subscriptions", {}).get("bot_events", []))
+    listened = {name for kind, name in registered() if kind == "event"}
+    assert subscribed == listened
+
+
+def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    # every Web API method the code calls, and the scope it needs
+    needed = {
+        "commands": "commands",
+        "chat_postMessage": "chat:write",
+        "chat_update": "chat:write",
+        "conversations_create": "channels:manage",
+        "conversations_invite": "channels:manage",
+        "conversations_setTopic": "channels:manage",
+        "pins_add": "pins:write",
+    }
+    code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "standin" not in p.parts)
+    code += "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
+    used = {scope for method, scope in needed.items() if method == "commands" or f".{method}(" in code}
+    used.add("chat:write.public")  # announcements go to channels the bot has not joined
+    assert used == scopes

@@ -1,0 +1,148 @@
+"""Every template renders valid Block Kit for ordinary and hostile input, and escapes user text."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.db.models import Incident, RoleAssignment, Status
+from bot.incidents.declare import TITLE_MAX
+from bot.policy import Policy
+from bot.slack.presenters import IncidentFacts, facts
+from bot.slack.render import Renderer, TemplateProblem
+from handlers.declare import LIMITS
+from handlers.router import SUBCOMMANDS
+from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
+
+NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
+POLICY = Policy()
+
+
+def incident(
+    text: str = "Checkout down", commander: str | None = "U0ALICE", channel: str | None = "C0INC"
+) -> Incident:
+    item = Incident(
+        id=1,
+        year=2026,
+        number=7,
+        title=text,
+        severity="P1",
+        status=Status.INVESTIGATING.value,
+        impact=text,
+        description=text,
+        service=text,
+        declared_by="U0BOB",
+        declared_at=NOW - timedelta(minutes=75),
+        channel_id=channel,
+    )
+    item.roles = []
+    item.messages = []
+    if commander:
+        item.roles.append(RoleAssignment(role="ic", user_id=commander, assigned_by="U0BOB", assigned_at=NOW))
+    return item
+
+
+def all_messages(renderer: Renderer, i: IncidentFacts) -> dict[str, object]:
+    return {
+        "announcement": renderer.message("announcement", i=i),
+        "status_card": renderer.message("status_card", i=i),
+        "declared_reply": renderer.message(
+            "declared_reply", i=i, failures=[("creating the channel", "ratelimited")]
+        ),
+        "declared_ok": renderer.message("declared_reply", i=i, failures=[]),
+        "list": renderer.message("incident_list", incidents=[i, i]),
+        "list_empty": renderer.message("incident_list", incidents=[]),
+        "notice": renderer.message("notice", lines=[i.title, "second line"]),
+        "help": renderer.message(
+            "help", commands=[(s.usage, s.summary) for s in SUBCOMMANDS.values()], intro=i.title
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["Checkout down", HOSTILE, "Оплата не работает", "🔥🔥🔥", "الدفع معطل", "x" * 10_000]
+)
+def test_messages_are_valid_block_kit_and_escape_user_text(text: str) -> None:
+    renderer = Renderer()
+    i = facts(POLICY, incident(text), NOW)
+    for name, message in all_messages(renderer, i).items():
+        check_message(message)  # type: ignore[arg-type]
+        dumped = json.dumps(message.as_kwargs(), ensure_ascii=False)  # type: ignore[attr-defined]
+        assert_no_live_tokens(json.loads(dumped)["text"])
+        for block in message.blocks:  # type: ignore[attr-defined]
+            if block["type"] != "header":
+                assert_no_live_tokens(json.dumps(block, ensure_ascii=False)), name
+
+
+def test_hostile_text_is_shown_literally_once_escaped() -> None:
+    message = Renderer().message("announcement", i=facts(POLICY, incident(HOSTILE), NOW))
+    impact = message.blocks[2]["text"]["text"]
+    assert "&lt;!channel&gt;" in impact
+    assert "&amp;lt;" in impact  # a typed "&lt;" stays visible as typed, not turned into "<"
+    assert '"q" \\' in impact and "line2 &amp; done" in impact
+
+
+def test_announcement_carries_what_the_procedure_asks_for() -> None:
+    message = Renderer().message("announcement", i=facts(POLICY, incident(), NOW))
+    text = json.dumps(message.blocks)
+    for expected in (
+        "P1 - Critical",
+        "Investigating",
+        "<@U0ALICE>",
+        "<#C0INC>",
+        "every 15 minutes",
+        "<!date^",
+    ):
+        assert expected in text
+    assert "Tech Lead" in text and "_unassigned_" in text
+    assert "INC-2026-0007" in message.text
+
+
+def test_announcement_without_cadence_or_channel() -> None:
+    item = incident(channel=None, commander=None)
+    item.severity = "P3"
+    text = json.dumps(Renderer().message("announcement", i=facts(POLICY, item, NOW)).blocks)
+    assert "as the situation changes" in text and "(channel pending)" in text
+
+
+def test_topic_is_escaped() -> None:
+    topic = Renderer().text("messages/topic.txt.j2", i=facts(POLICY, incident(HOSTILE), NOW))
+    assert_no_live_tokens(topic)
+    assert "IC: <@U0ALICE>" in topic
+
+
+@pytest.mark.parametrize("title", ["", HOSTILE, "x" * 500])
+def test_declare_view_is_valid(title: str) -> None:
+    view = Renderer().view(
+        "declare",
+        severities=POLICY.severities,
+        default_severity=None,
+        title=title,
+        limits=LIMITS,
+        metadata=json.dumps({"reply_url": "https://hooks.example/x", "channel": "C1"}),
+    )
+    check_view(view)
+    title_element = view["blocks"][0]["element"]
+    assert title_element["max_length"] == TITLE_MAX
+    assert len(title_element.get("initial_value", "")) <= TITLE_MAX
+    options = view["blocks"][1]["element"]["options"]
+    assert [o["value"] for o in options] == ["P1", "P2", "P3", "P4"]
+
+
+def test_override_folder_replaces_a_template_by_name(tmp_path: Path) -> None:
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "notice.json.j2").write_text('{"text": {{ ("custom: " ~ lines[0]) | j }}}')
+    message = Renderer(tmp_path).message("notice", lines=["hi"])
+    assert message.text == "custom: hi" and message.blocks == []
+    # templates the folder does not override still come from the built-in set
+    check_message(Renderer(tmp_path).message("announcement", i=facts(POLICY, incident(), NOW)))
+
+
+def test_a_broken_override_is_reported_by_name(tmp_path: Path) -> None:
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "notice.json.j2").write_text('{"text": "{{ lines[0] }}"}')
+    with pytest.raises(TemplateProblem, match="messages/notice.json.j2"):
+        Renderer(tmp_path).message("notice", lines=['say "hi"'])
