@@ -35,7 +35,12 @@ def bot_message(ws: Workspace, text: str | None, blocks: Any, attachments: Any) 
         "team": cfg.team_id,
         "text": text or "",
         "ts": ws.ids.ts(),
-        "bot_profile": {"id": cfg.bot_id, "app_id": cfg.app_id, "name": "Incident Bot", "team_id": cfg.team_id},
+        "bot_profile": {
+            "id": cfg.bot_id,
+            "app_id": cfg.app_id,
+            "name": "Incident Bot",
+            "team_id": cfg.team_id,
+        },
     }
     if blocks is not None:
         message["blocks"] = blocks

@@ -204,9 +204,7 @@ def history(ws: Workspace, a: Args) -> dict[str, Any]:
         return low and high
 
     top = [
-        m
-        for m in reversed(channel.messages)
-        if m.get("thread_ts") in (None, m["ts"]) and in_range(m["ts"])
+        m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"]) and in_range(m["ts"])
     ]
     page, meta = paginate(top, a)
     return {

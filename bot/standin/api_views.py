@@ -70,7 +70,9 @@ def _find_view(ws: Workspace, a: Args) -> dict[str, Any]:
     if not view_id and not external_id:
         raise invalid_arguments("must provide view_id or external_id")
     for stored in ws.views.values():
-        if (view_id and stored["id"] == view_id) or (external_id and stored.get("external_id") == external_id):
+        if (view_id and stored["id"] == view_id) or (
+            external_id and stored.get("external_id") == external_id
+        ):
             return stored
     raise SlackError("not_found")
 

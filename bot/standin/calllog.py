@@ -63,7 +63,9 @@ class CallLog:
         lines = [f"Recorded methods: {summary}", f"Last {min(tail, len(self._calls))} call(s):"]
         for call in self._calls[-tail:]:
             outcome = "ok" if call.ok else f"{call.status} {call.error}"
-            keys = {k: call.args[k] for k in ("channel", "channel_id", "user", "users", "name") if k in call.args}
+            keys = {
+                k: call.args[k] for k in ("channel", "channel_id", "user", "users", "name") if k in call.args
+            }
             text = call.args.get("text")
             if isinstance(text, str):
                 keys["text"] = text[:60]

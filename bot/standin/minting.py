@@ -39,13 +39,19 @@ class PayloadMinting:
         with self._ws.lock:
             views = list(self._ws.views.values())
         for view in reversed(views):
-            if (view_id and view["id"] == view_id) or (not view_id and view.get("callback_id") == callback_id):
+            if (view_id and view["id"] == view_id) or (
+                not view_id and view.get("callback_id") == callback_id
+            ):
                 return copy.deepcopy(view)
         known = [(v["id"], v.get("callback_id")) for v in views]
         raise KeyError(f"no stored view with id={view_id!r} callback_id={callback_id!r}; known: {known}")
 
     def slash_command_payload(
-        self, command: str = "/incident", text: str = "", user_id: str = "U0ALICE", channel_id: str = "C0GENERAL"
+        self,
+        command: str = "/incident",
+        text: str = "",
+        user_id: str = "U0ALICE",
+        channel_id: str = "C0GENERAL",
     ) -> dict[str, str]:
         return payloads.slash_command(
             command,

@@ -136,7 +136,7 @@ def view_object(
     *,
     view_id: str | None = None,
     private_metadata: str = "",
-    hash: str | None = None,  # noqa: A002 - Slack's field name
+    hash: str | None = None,
     blocks: list[dict[str, Any]] | None = None,
     team_id: str = TEAM_ID,
     api_app_id: str = APP_ID,
@@ -176,7 +176,7 @@ def view_submission(
     view_id: str | None = None,
     *,
     trigger_id: str,
-    hash: str | None = None,  # noqa: A002 - Slack's field name
+    hash: str | None = None,
     view: dict[str, Any] | None = None,
     user_name: str = "alice",
     team_id: str = TEAM_ID,
@@ -187,8 +187,13 @@ def view_submission(
     """A ``view_submission``; pass ``view`` to submit a specific stored view (state is replaced)."""
     if view is None:
         view = view_object(
-            callback_id, state_values, view_id=view_id, private_metadata=private_metadata, hash=hash,
-            team_id=team_id, api_app_id=api_app_id,
+            callback_id,
+            state_values,
+            view_id=view_id,
+            private_metadata=private_metadata,
+            hash=hash,
+            team_id=team_id,
+            api_app_id=api_app_id,
         )
     else:
         view = {**view, "state": {"values": state_values}}
@@ -291,7 +296,9 @@ def message_event(
     return event
 
 
-def app_mention_event(channel: str, text: str, user: str = "U0ALICE", *, ts: str | None = None) -> dict[str, Any]:
+def app_mention_event(
+    channel: str, text: str, user: str = "U0ALICE", *, ts: str | None = None
+) -> dict[str, Any]:
     ts = ts or _now_ts()
     return {"type": "app_mention", "channel": channel, "user": user, "text": text, "ts": ts, "event_ts": ts}
 

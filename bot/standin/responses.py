@@ -41,7 +41,9 @@ class ResponseUrls:
 
     def wait_for(self, url: str | None, timeout: float) -> ResponsePost:
         with self._cond:
-            found = self._cond.wait_for(lambda: any(url is None or p.url == url for p in self._posts), timeout)
+            found = self._cond.wait_for(
+                lambda: any(url is None or p.url == url for p in self._posts), timeout
+            )
             if not found:
                 seen = sorted({p.url for p in self._posts}) or ["none"]
                 raise AssertionError(f"no POST to {url or 'any response_url'} within {timeout}s; saw: {seen}")

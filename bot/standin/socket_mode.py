@@ -84,7 +84,11 @@ class SocketModeServer:
         hello = {
             "type": "hello",
             "num_connections": count,
-            "debug_info": {"host": "applink-standin", "build_number": 1, "approximate_connection_time": 18060},
+            "debug_info": {
+                "host": "applink-standin",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
             "connection_info": {"app_id": self.app_id},
         }
         try:
@@ -140,7 +144,9 @@ class SocketModeServer:
     ) -> str:
         """Deliver one envelope to the newest connection; returns its envelope_id."""
         envelope_id = str(uuid.uuid4())
-        accepts = envelope_type != "events_api" if accepts_response_payload is None else accepts_response_payload
+        accepts = (
+            envelope_type != "events_api" if accepts_response_payload is None else accepts_response_payload
+        )
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
             "payload": payload,

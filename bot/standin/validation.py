@@ -168,7 +168,9 @@ def validate_view(view: Any, kind: str) -> dict[str, Any]:
         isinstance(b, dict) and b.get("type") == "input" for b in blocks
     )
     if kind == "modal" and has_input and "submit" not in view:
-        problems.append("submit is required when an input block is within the blocks array [json-pointer:/view]")
+        problems.append(
+            "submit is required when an input block is within the blocks array [json-pointer:/view]"
+        )
     if problems:
         raise invalid_arguments(*problems)
     return view

@@ -47,7 +47,11 @@ class WebApi:
         args.pop("token", None)
         self.faults.wait_if_held(method, args)
         fault = self.faults.take(method)
-        reply = ApiReply(fault.status, fault.body, fault.headers) if fault else self._dispatch(method, args, token)
+        reply = (
+            ApiReply(fault.status, fault.body, fault.headers)
+            if fault
+            else self._dispatch(method, args, token)
+        )
         self.log.record(Call(method, args, token, at, reply.body, reply.status))
         return reply
 

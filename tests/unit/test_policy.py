@@ -102,7 +102,8 @@ timezone: Europe/Berlin
         ),
         ("severities:\n  - {key: P1, label: x, response_target: 15}", ["response_target", "has no unit"]),
         (
-            "severities:\n  - {key: P1, label: a, response_target: 1h}\n  - {key: p1, label: b, response_target: 1h}",
+            "severities:\n  - {key: P1, label: a, response_target: 1h}"
+            "\n  - {key: p1, label: b, response_target: 1h}",
             ["P1 is defined twice"],
         ),
         ("channel_prefix: 5", ["channel_prefix", "string"]),

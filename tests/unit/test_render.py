@@ -144,5 +144,5 @@ def test_override_folder_replaces_a_template_by_name(tmp_path: Path) -> None:
 def test_a_broken_override_is_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "messages").mkdir()
     (tmp_path / "messages" / "notice.json.j2").write_text('{"text": "{{ lines[0] }}"}')
-    with pytest.raises(TemplateProblem, match="messages/notice.json.j2"):
+    with pytest.raises(TemplateProblem, match=r"messages/notice\.json\.j2"):
         Renderer(tmp_path).message("notice", lines=['say "hi"'])
