@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0")
     incident_bot_config: Path | None = Field(default=None, description="Path of the YAML policy file")
     scheduler_tick: float = Field(default=5.0, gt=0, description="Seconds between scheduler ticks")
+    slack_retry_after: float = Field(
+        default=30.0, gt=0, description="Seconds before the scheduler retries Slack work that failed"
+    )
     http_threads: int = Field(default=16, ge=1, description="HTTP server worker threads")
     worker_threads: int = Field(default=16, ge=1, description="Threads for work after the ack")
     log_level: str = Field(default="INFO")

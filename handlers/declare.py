@@ -103,6 +103,11 @@ def register(app: App, ctx: Context) -> None:
 
     @reporting(ctx, "declaring the incident")
     def submit(body: dict[str, Any]) -> None:
-        finish(ctx, _declaration(ctx, body))
+        # Bolt runs lazy listeners whatever the ack said: a refused form was answered in the ack.
+        try:
+            declaration = _declaration(ctx, body)
+        except InputError:
+            return
+        finish(ctx, declaration)
 
     app.view("declare")(ack=ack_submission, lazy=[submit])

@@ -12,16 +12,15 @@ from bot.slack.provision import provision
 
 log = logging.getLogger(__name__)
 
-# The request that declared an incident does its Slack side itself; the tick only finishes what
-# that request could not (Slack down, the bot restarted), so it leaves young incidents alone.
-SETUP_GRACE = timedelta(seconds=30)
-
 
 def finish_slack_setup(ctx: Context) -> int:
     """Finish the Slack side of incidents whose declare could not complete it. Returns how many ran."""
     now = ctx.clock()
+    # The request that declared an incident does its Slack side itself; the tick only finishes
+    # what that request could not (Slack down, the bot restarted), so it leaves young ones alone.
+    grace = timedelta(seconds=ctx.settings.slack_retry_after)
     done = 0
-    for incident_id in slack_state.pending(ctx.sessions, now - SETUP_GRACE, now):
+    for incident_id in slack_state.pending(ctx.sessions, now - grace, now):
         outcome = provision(ctx, incident_id)
         if not outcome.ran:
             continue  # another worker holds it

@@ -19,7 +19,6 @@ from bot.db.models import Incident, SlackMessage
 from bot.incidents import timeline
 
 LEASE = timedelta(minutes=2)
-RETRY_AFTER = timedelta(seconds=30)
 
 
 def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime) -> bool:
@@ -37,13 +36,14 @@ def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime)
         return bool(cast(CursorResult[Any], result).rowcount)
 
 
-def release_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime, done: bool) -> None:
-    """Mark the Slack side done, or leave it owed with no retry before RETRY_AFTER."""
-    values = (
-        {"slack_lease_until": None, "slack_ready_at": now}
-        if done
-        else {"slack_lease_until": now + RETRY_AFTER}
-    )
+def release_lease(
+    sessions: sessionmaker[Session], incident_id: int, now: datetime, retry_after: timedelta | None
+) -> None:
+    """Mark the Slack side done (``retry_after`` None), or leave it owed and untouched until then."""
+    if retry_after is None:
+        values: dict[str, datetime | None] = {"slack_lease_until": None, "slack_ready_at": now}
+    else:
+        values = {"slack_lease_until": now + retry_after}
     with transaction(sessions) as session:
         session.execute(update(Incident).where(Incident.id == incident_id).values(**values))
 

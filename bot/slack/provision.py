@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
 from bot.db.models import Incident
@@ -44,7 +47,8 @@ def provision(ctx: Context, incident_id: int) -> Outcome:
     try:
         _run(ctx, outcome)
     finally:
-        slack_state.release_lease(ctx.sessions, incident_id, ctx.clock(), done=not outcome.failures)
+        retry = timedelta(seconds=ctx.settings.slack_retry_after) if outcome.failures else None
+        slack_state.release_lease(ctx.sessions, incident_id, ctx.clock(), retry)
         outcome.incident = slack_state.load(ctx.sessions, incident_id)
     return outcome
 
@@ -53,7 +57,8 @@ def _step(outcome: Outcome, name: str, action: Callable[[], None]) -> bool:
     try:
         action()
     except Exception as exc:
-        log.warning("%s: Slack step %r failed: %s", outcome.incident.ref, name, exc, exc_info=True)
+        expected = isinstance(exc, SlackApiError)  # Slack said no after the retries; anything else is a bug
+        log.warning("%s: Slack step %r failed: %s", outcome.incident.ref, name, exc, exc_info=not expected)
         outcome.failures.append((name, error_name(exc)))
         return False
     return True

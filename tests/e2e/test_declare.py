@@ -1,0 +1,224 @@
+"""The declare flow end to end: the real bot over HTTP against the stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Incident, TimelineEvent
+from bot.standin.server import SlackStandIn
+from tests.e2e.harness import RunningBot, state
+from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
+
+FULL_FORM = {
+    "title": "Checkout API returning 500s",
+    "severity": ("select", "P1"),
+    "impact": "All card payments fail",
+    "description": "",
+    "service": "checkout",
+    "commander": ("checks", ["self"]),
+}
+
+
+def incidents(database_url: str) -> list[Incident]:
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(Incident).order_by(Incident.id)))
+    finally:
+        engine.dispose()
+
+
+def timeline_kinds(database_url: str) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)))
+    finally:
+        engine.dispose()
+
+
+def open_declare_modal(
+    standin: SlackStandIn, bot: RunningBot, text: str = "", user: str = "U0ALICE"
+) -> dict[str, Any]:
+    payload = standin.slash_command_payload(text=f"declare {text}".strip(), user_id=user)
+    reply = bot.sender.command(payload)
+    assert reply.status == 200 and reply.elapsed < 3
+    call = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
+    assert call.response["ok"], call.response
+    view = call.args["view"]
+    check_view(view)
+    return dict(call.response["view"])
+
+
+def submit(
+    standin: SlackStandIn, bot: RunningBot, view: dict[str, Any], form: dict[str, Any], user: str = "U0ALICE"
+) -> Any:
+    payload = standin.view_submission_payload(state(form), view_id=view["id"], user_id=user)
+    return bot.sender.interaction(payload)
+
+
+def test_declare_through_the_modal(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:
+    view = open_declare_modal(standin, bot)
+    reply = submit(standin, bot, view, FULL_FORM)
+    assert reply.status == 200 and reply.elapsed < 3
+    assert not reply.body  # an empty ack closes the modal
+
+    created = standin.wait_for("conversations.create")
+    name = created.args["name"]
+    assert name == "inc-2026-0001-checkout-api-returning-500s" or name.startswith("inc-20")
+    channel = created.response["channel"]["id"]
+    assert created.response["channel"]["name"] == name
+
+    standin.wait_for("pins.add")
+    leadership = standin.wait_for(
+        "chat.postMessage", lambda c: c.args["channel"] in ("leadership", "#leadership")
+    )
+    check_message(leadership.args)
+    assert "U0ALICE" in standin.members(channel)
+    topic = standin.topic(channel)
+    assert topic.startswith("P1 · Investigating · IC: <@U0ALICE>") and "Checkout API" in topic
+
+    posts = {c.response["channel"]: c for c in standin.calls("chat.postMessage") if c.response.get("ok")}
+    announce_channel = standin.channel("incident-response")["id"]  # type: ignore[index]
+    assert channel in posts and announce_channel in posts
+    announcement = posts[channel].args
+    check_message(announcement)
+    text = json.dumps(announcement["blocks"])
+    for expected in (
+        "P1 - Critical",
+        "Investigating",
+        "All card payments fail",
+        "<@U0ALICE>",
+        f"<#{channel}>",
+        "every 15 minutes",
+        "<!date^",
+    ):
+        assert expected in text, expected
+    assert standin.pins(channel) == [posts[channel].response["ts"]]
+
+    confirmation = standin.wait_for_response()
+    assert "INC-2026-0001" in confirmation["text"] or "INC-" in confirmation["text"]
+    assert f"<#{channel}>" in json.dumps(confirmation["blocks"])
+    assert confirmation["response_type"] == "ephemeral"
+
+    [incident] = incidents(database_url)
+    assert incident.channel_id == channel and incident.severity == "P1" and incident.service == "checkout"
+    assert incident.slack_ready_at is not None and incident.acknowledged_at is not None
+    assert {m.purpose for m in incident.messages} == {"announcement", "broadcast", "leadership"}
+    assert timeline_kinds(database_url)[:3] == ["declared", "role_assigned", "channel_created"]
+
+
+def test_fast_path_declares_at_once(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:
+    payload = standin.slash_command_payload(text="declare P2 Search is slow &amp; flaky", user_id="U0BOB")
+    reply = bot.sender.command(payload)
+    assert reply.status == 200 and reply.elapsed < 3
+    confirmation = standin.wait_for_response(payload["response_url"])
+    assert "Search is slow &amp; flaky" in confirmation["text"]  # decoded once, encoded once
+    assert not standin.calls("views.open")
+    [incident] = incidents(database_url)
+    assert incident.title == "Search is slow & flaky" and incident.severity == "P2"
+    assert incident.holder("ic") == "U0BOB"
+    # P2 is not announced to leadership
+    time.sleep(0.3)
+    assert not [c for c in standin.calls("chat.postMessage") if "leadership" in str(c.args.get("channel"))]
+    assert "every 30 minutes" in json.dumps(standin.messages(incident.channel_id or "")[0]["blocks"])
+
+
+def test_a_title_alone_opens_the_modal_prefilled(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    view = open_declare_modal(standin, bot, "checkout is down")
+    assert view["blocks"][0]["element"]["initial_value"] == "checkout is down"
+    assert incidents(database_url) == []
+
+
+def test_unknown_severity_lists_the_valid_ones(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    payload = standin.slash_command_payload(text="declare P9 Something broke")
+    bot.sender.command(payload)
+    reply = standin.wait_for_response(payload["response_url"])
+    check_message(reply)
+    assert (
+        "P9 is not a severity" in reply["text"]
+        and "P1 (Critical), P2 (High), P3 (Medium), P4 (Low)" in reply["text"]
+    )
+    assert incidents(database_url) == [] and not standin.calls("conversations.create")
+
+
+def test_empty_title_is_a_field_error_and_nothing_is_saved(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    view = open_declare_modal(standin, bot)
+    reply = submit(standin, bot, view, {**FULL_FORM, "title": "   ", "impact": "x" * 10})
+    assert reply.status == 200
+    body = json.loads(reply.body)
+    assert body["response_action"] == "errors" and "required" in body["errors"]["title"]
+    reply = submit(standin, bot, view, {**FULL_FORM, "title": "t" * 500})
+    assert "at most 120" in json.loads(reply.body)["errors"]["title"]
+    time.sleep(0.3)
+    assert incidents(database_url) == []
+
+
+def test_a_double_submit_makes_one_incident(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    view = open_declare_modal(standin, bot)
+    payload = standin.view_submission_payload(state(FULL_FORM), view_id=view["id"])
+    with ThreadPoolExecutor(3) as pool:
+        replies = list(pool.map(lambda _: bot.sender.interaction(payload), range(3)))
+    assert all(r.status == 200 for r in replies)
+    standin.wait_for("pins.add")
+    time.sleep(1)
+    assert len(incidents(database_url)) == 1
+    assert len(standin.calls("conversations.create")) == 1
+    assert len(standin.responses()) == 1
+
+
+def test_hostile_title_pings_nobody(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:
+    view = open_declare_modal(standin, bot)
+    submit(standin, bot, view, {**FULL_FORM, "title": HOSTILE.replace("\n", " ")[:120], "impact": HOSTILE})
+    standin.wait_for("pins.add")
+    confirmation = standin.wait_for_response()
+    for call in standin.calls("chat.postMessage"):
+        assert_no_live_tokens(call.args["text"])
+        for block in call.args["blocks"]:
+            if block["type"] != "header":
+                assert_no_live_tokens(json.dumps(block))
+    channel = incidents(database_url)[0].channel_id or ""
+    assert_no_live_tokens(standin.topic(channel).replace("<@U0ALICE>", ""))
+    assert_no_live_tokens(json.dumps(confirmation))
+
+
+def test_slack_failing_keeps_the_incident_and_finishes_later(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    standin.fail_next("conversations.create", status=500, times=8)
+    payload = standin.slash_command_payload(text="declare P1 Database on fire")
+    bot.sender.command(payload)
+    reply = standin.wait_for_response(payload["response_url"], timeout=30)
+    assert "creating the channel" in json.dumps(reply) and "keeps retrying" in json.dumps(reply)
+    [incident] = incidents(database_url)
+    assert incident.channel_id is None and incident.slack_ready_at is None
+    # the announcement still went out, saying the channel is pending
+    broadcast = standin.wait_for("chat.postMessage", lambda c: "incident-response" in str(c.args["channel"]))
+    assert "(channel pending)" in json.dumps(broadcast.args["blocks"])
+    # the scheduler finishes the Slack side once Slack answers again, and edits the announcement
+    created = standin.wait_for("conversations.create", lambda c: c.response.get("ok") is True, timeout=30)
+    channel = created.response["channel"]["id"]
+    update = standin.wait_for("chat.update", timeout=10)
+    assert f"<#{channel}>" in json.dumps(update.args["blocks"])
+    deadline = time.monotonic() + 10
+    while incidents(database_url)[0].slack_ready_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    done = incidents(database_url)[0]
+    assert done.channel_id == channel and done.slack_ready_at is not None
+    dm = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ALICE")
+    assert "Declared INC-" in dm.args["text"]
+    assert len([c for c in standin.calls("conversations.create") if c.response.get("ok")]) == 1
