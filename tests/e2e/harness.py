@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +18,7 @@ from bot.standin.sender import SignedSender
 from bot.standin.server import SlackStandIn
 
 SIGNING_SECRET = "e2e-signing-secret"
+YEAR = datetime.now(UTC).year  # the bot numbers incidents by the real year
 EXECUTABLE = Path(sys.executable).with_name("incident-bot")
 
 

@@ -1,0 +1,108 @@
+"""help, list, status, and what every request must get: a fast ack, a checked signature."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.standin.server import SlackStandIn
+from tests.e2e.harness import YEAR, RunningBot
+from tests.slack_checks import check_message
+
+
+def command(
+    standin: SlackStandIn, bot: RunningBot, text: str, channel: str = "C0GENERAL", user: str = "U0ALICE"
+) -> dict:  # type: ignore[type-arg]
+    payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
+    reply = bot.sender.command(payload)
+    assert reply.status == 200 and reply.elapsed < 3, reply
+    message = standin.wait_for_response(payload["response_url"])
+    check_message(message)
+    assert message["response_type"] == "ephemeral"
+    return message
+
+
+def declare(standin: SlackStandIn, bot: RunningBot, text: str) -> str:
+    """Fast-path declare; returns the new incident's channel id."""
+    message = command(standin, bot, f"declare {text}")
+    channel = json.dumps(message["blocks"]).split("<#", 1)[1].split(">", 1)[0]
+    return channel
+
+
+def test_help_and_unknown_subcommands_list_every_command(standin: SlackStandIn, bot: RunningBot) -> None:
+    for text in ("help", "", "frobnicate"):
+        message = command(standin, bot, text)
+        for usage in ("/incident declare", "/incident list", "/incident status", "/incident help"):
+            assert usage in message["text"]
+    assert "There is no `frobnicate` command." in json.dumps(command(standin, bot, "frobnicate")["blocks"])
+
+
+def test_list_shows_open_incidents(standin: SlackStandIn, bot: RunningBot) -> None:
+    assert "0 open incidents" in command(standin, bot, "list")["text"]
+    first = declare(standin, bot, "P1 Payments down")
+    second = declare(standin, bot, "P3 Flaky search")
+    message = command(standin, bot, "list")
+    assert message["text"] == "2 open incidents"
+    blocks = json.dumps(message["blocks"])
+    assert blocks.index(f"INC-{YEAR}-0002") < blocks.index(f"INC-{YEAR}-0001")  # newest first
+    for expected in ("P1", "P3", "Investigating", "<@U0ALICE>", f"<#{first}>", f"<#{second}>", "open for"):
+        assert expected in blocks
+
+
+def test_status_card_in_an_incident_channel_and_refusal_elsewhere(
+    standin: SlackStandIn, bot: RunningBot
+) -> None:
+    channel = declare(standin, bot, "P2 Slow checkout")
+    card = command(standin, bot, "status", channel=channel)
+    blocks = json.dumps(card["blocks"])
+    for expected in (
+        "Slow checkout",
+        "P2 - High",
+        "Investigating",
+        "Incident Commander: <@U0ALICE>",
+        "Scribe: _unassigned_",
+    ):
+        assert expected in blocks
+    refusal = command(standin, bot, "status", channel="C0GENERAL")
+    assert "works inside an incident's channel" in refusal["text"]
+
+
+def test_acks_are_fast_while_slack_is_slow(standin: SlackStandIn, bot: RunningBot) -> None:
+    held = standin.hold("conversations.create")
+    try:
+        start = time.monotonic()
+        payload = standin.slash_command_payload(text="declare P1 Everything is slow")
+        reply = bot.sender.command(payload)
+        assert reply.status == 200 and time.monotonic() - start < 1.0
+        held.wait_held(5)
+        help_payload = standin.slash_command_payload(text="help")
+        assert bot.sender.command(help_payload).elapsed < 1.0
+    finally:
+        held.release()
+    standin.wait_for_response(payload["response_url"])
+
+
+def test_unsigned_or_forged_requests_are_refused(standin: SlackStandIn, bot: RunningBot) -> None:
+    payload = standin.slash_command_payload(text="declare P1 Forged")
+    for options in ({"bad_signature": True}, {"no_headers": True}, {"timestamp_offset": -600}):
+        reply = bot.sender.command(payload, **options)  # type: ignore[arg-type]
+        assert reply.status == 401, (options, reply)
+    time.sleep(0.5)
+    assert not standin.calls("conversations.create") and not standin.responses()
+
+
+def test_healthz(bot: RunningBot) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{bot.url}/healthz", timeout=2) as reply:
+        assert reply.status == 200 and json.loads(reply.read()) == {"ok": True, "database": "ok"}
+
+
+def test_a_taken_channel_name_gets_a_suffix(standin: SlackStandIn, bot: RunningBot) -> None:
+    from tests.e2e.harness import YEAR
+
+    standin.add_channel(f"inc-{YEAR}-0001-payments-down")
+    channel = declare(standin, bot, "P2 Payments down")
+    assert standin.channel(channel)["name"] == f"inc-{YEAR}-0001-payments-down-2"  # type: ignore[index]
+    attempts = [c.response.get("error") for c in standin.calls("conversations.create")]
+    assert attempts == ["name_taken", None]
