@@ -54,7 +54,7 @@ def file_object(ws: Workspace, file: StoredFile) -> dict[str, Any]:
 
 
 def _share_target(ws: Workspace, a: Args) -> Channel | None:
-    ref = a.opt_str("channel_id") or (a.csv("channels") or [None])[0]
+    ref = a.opt_str("channel_id") or next(iter(a.csv("channels")), None)
     if ref is None:
         return None
     return ws.member_channel(ref)

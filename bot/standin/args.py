@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,8 @@ def decode_json_fields(args: dict[str, Any]) -> dict[str, Any]:
     for name in JSON_FIELDS:
         value = out.get(name)
         if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-            try:
+            with contextlib.suppress(ValueError):
                 out[name] = json.loads(value)
-            except ValueError:
-                pass
     return out
 
 

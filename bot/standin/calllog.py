@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from bot.standin.records import Call
 
@@ -63,9 +64,8 @@ class CallLog:
         lines = [f"Recorded methods: {summary}", f"Last {min(tail, len(self._calls))} call(s):"]
         for call in self._calls[-tail:]:
             outcome = "ok" if call.ok else f"{call.status} {call.error}"
-            keys = {
-                k: call.args[k] for k in ("channel", "channel_id", "user", "users", "name") if k in call.args
-            }
+            shown = ("channel", "channel_id", "user", "users", "name")
+            keys: dict[str, Any] = {k: call.args[k] for k in shown if k in call.args}
             text = call.args.get("text")
             if isinstance(text, str):
                 keys["text"] = text[:60]

@@ -31,6 +31,8 @@ class SocketModeServer:
         self._cond = threading.Condition()
         self._tickets: set[str] = set()
         self._connections: list[ServerConnection] = []
+        self._retiring: set[ServerConnection] = set()
+        self._accepted = 0
         self._acks: dict[str, Ack] = {}
         self._sent_at: dict[str, float] = {}
         self._server: Server | None = None
@@ -95,7 +97,11 @@ class SocketModeServer:
             connection.send(json.dumps(hello))  # hello first, before any envelope can be sent
             with self._cond:
                 self._connections.append(connection)
+                self._accepted += 1
+                retiring = list(self._retiring)  # they leave the set when their handler exits
                 self._cond.notify_all()
+            for old in retiring:  # like Slack: the refreshed connection goes once its successor is up
+                threading.Thread(target=old.close, name="standin-socket-retire", daemon=True).start()
             for message in connection:
                 self._on_message(message)
         except ConnectionClosed:
@@ -104,6 +110,7 @@ class SocketModeServer:
             with self._cond:
                 if connection in self._connections:
                     self._connections.remove(connection)
+                self._retiring.discard(connection)
                 self._cond.notify_all()
 
     def _on_message(self, message: str | bytes) -> None:
@@ -120,19 +127,33 @@ class SocketModeServer:
             self._cond.notify_all()
 
     # ----------------------------------------------------------------- test API
-    def connection_count(self) -> int:
-        with self._cond:
-            return len(self._connections)
+    def _active(self) -> list[ServerConnection]:
+        return [c for c in self._connections if c not in self._retiring]
 
-    def wait_connected(self, timeout: float, count: int = 1) -> bool:
+    def connection_count(self) -> int:
+        """Open connections not asked to refresh (a ``disconnect`` message retires one)."""
         with self._cond:
-            return self._cond.wait_for(lambda: len(self._connections) >= count, timeout)
+            return len(self._active())
+
+    @property
+    def accepted_total(self) -> int:
+        """Connections accepted since start, so tests can wait for a reconnect."""
+        with self._cond:
+            return self._accepted
+
+    def wait_connected(self, timeout: float, count: int = 1, total: int | None = None) -> bool:
+        def ready() -> bool:
+            return len(self._active()) >= count and (total is None or self._accepted >= total)
+
+        with self._cond:
+            return self._cond.wait_for(ready, timeout)
 
     def _current(self) -> ServerConnection:
         with self._cond:
-            if not self._connections:
+            active = self._active()
+            if not active:
                 raise RuntimeError("no Socket Mode client is connected")
-            return self._connections[-1]
+            return active[-1]
 
     def send_envelope(
         self,
@@ -162,8 +183,12 @@ class SocketModeServer:
         return envelope_id
 
     def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Ask the newest client to reconnect; this connection is closed once a new one is up."""
+        connection = self._current()
+        with self._cond:
+            self._retiring.add(connection)
         message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-standin"}}
-        self._current().send(json.dumps(message))
+        connection.send(json.dumps(message))
 
     def drop_connections(self) -> None:
         """Close every connection abruptly-ish (close frame, no disconnect warning)."""

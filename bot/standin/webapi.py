@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
 import traceback
@@ -81,7 +82,8 @@ class WebApi:
             return ApiReply(200, {"ok": False, "error": auth_error})
         with self.ws.lock:
             try:
-                return ApiReply(200, handler(self.ws, Args(args)))
+                # Handlers get their own copy, so stored state never aliases the recorded call.
+                return ApiReply(200, handler(self.ws, Args(copy.deepcopy(args))))
             except SlackError as exc:
                 return ApiReply(200, exc.body())
             except Exception as exc:  # a stand-in bug: make it loud, answer like a Slack outage
