@@ -16,6 +16,7 @@ from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.gateway import SlackGateway
+from bot.slack.people import People
 from bot.slack.render import Renderer
 from handlers import register_all
 from schedules.runner import make_scheduler
@@ -44,14 +45,16 @@ class BotApp:
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
     engine = make_engine(settings.database_url)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    slack = SlackGateway(client)
     ctx = Context(
         settings=settings,
         policy=policy,
         engine=engine,
         sessions=make_session_factory(engine),
-        slack=SlackGateway(client),
+        slack=slack,
         render=Renderer(policy.templates_dir),
         clock=clock,
+        people=People(slack, policy.admins),
     )
     executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="slack-work")
     bolt = App(

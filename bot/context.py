@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
+from bot.slack.people import People
 from bot.slack.render import Renderer
 
 
@@ -23,3 +24,4 @@ class Context:
     slack: SlackGateway
     render: Renderer
     clock: Clock
+    people: People

@@ -204,13 +204,37 @@ DEFAULT_ROLES = (
 )
 
 
+class Admins(_Strict):
+    """People who may reassign any role (and, later, resolve, close and change severity)."""
+
+    users: tuple[str, ...] = ()
+    usergroups: tuple[str, ...] = ()
+
+    @field_validator("users")
+    @classmethod
+    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+                raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
+        return value
+
+    @field_validator("usergroups")
+    @classmethod
+    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for group in value:
+            if not re.fullmatch(r"S[A-Z0-9]{2,}", group):
+                raise ValueError(f"{group!r} is not a Slack user group id (like S012AB3CD)")
+        return value
+
+
 class Policy(_Strict):
     severities: tuple[Severity, ...] = Field(default=DEFAULT_SEVERITIES, min_length=1)
     announcement_channel: str = "incident-response"
     leadership_channel: str | None = "leadership"
     leadership_severities: tuple[str, ...] = ("P1",)
     channel_prefix: str = "inc"
-    roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1)
+    roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
+    admins: Admins = Admins()
     templates_dir: Path | None = None
     timezone: str = "UTC"
 

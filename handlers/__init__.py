@@ -8,7 +8,8 @@ from bot.context import Context
 
 
 def register_all(app: App, ctx: Context) -> None:
-    from handlers import declare, router
+    from handlers import declare, roles, router
 
     router.register(app, ctx)
     declare.register(app, ctx)
+    roles.register(app, ctx)

@@ -46,6 +46,11 @@ def notice(ctx: Context, *lines: str) -> Message:
     return ctx.render.message("notice", lines=list(lines))
 
 
+def trusted_notice(ctx: Context, *lines: str) -> Message:
+    """A short message of mrkdwn lines the bot wrote itself (e.g. refusals naming people)."""
+    return ctx.render.message("notice", lines=list(lines), trusted=True)
+
+
 def tell(ctx: Context, response_url: str | None, user_id: str, message: Message) -> None:
     """Tell one person something privately: through the response_url when there is one, else by DM."""
     if response_url:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from handlers import declare, listing
+from handlers import declare, listing, roles
 from handlers.common import Command, reporting
 
 Run = Callable[[Context, Command], None]
@@ -39,6 +39,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "list": Subcommand("/incident list", "The open incidents.", listing.list_open),
     "status": Subcommand(
         "/incident status", "This incident's current state (in its channel).", listing.status_card
+    ),
+    "roles": Subcommand(
+        "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel
+    ),
+    "role": Subcommand(
+        "/incident role <role> [@person]", "Give a role to someone (or take it yourself).", roles.role_command
+    ),
+    "ic": Subcommand(
+        "/incident ic [@person]", "Make someone (or yourself) the Incident Commander.", roles.role_command
     ),
     "help": Subcommand("/incident help", "This list.", _help),
 }

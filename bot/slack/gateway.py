@@ -72,3 +72,21 @@ class SlackGateway:
         except SlackApiError as exc:
             if error_name(exc) != "already_pinned":
                 raise
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """The user's profile, or None when Slack does not know them."""
+        try:
+            reply = self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if error_name(exc) == "user_not_found":
+                return None
+            raise
+        user = reply.get("user")
+        return user if isinstance(user, dict) else None
+
+    def usergroup_members(self, group_id: str) -> set[str]:
+        reply = self.client.usergroups_users_list(usergroup=group_id)
+        return {str(u) for u in reply.get("users") or []}
+
+    def bot_user_id(self) -> str:
+        return str(self.client.auth_test()["user_id"])

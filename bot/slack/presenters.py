@@ -18,6 +18,7 @@ class RoleLine:
 
 @dataclass(frozen=True)
 class IncidentFacts:
+    id: int
     ref: str
     title: str
     severity: Severity
@@ -42,6 +43,7 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
     )
     cadence = severity.update_cadence
     return IncidentFacts(
+        id=incident.id,
         ref=incident.ref,
         title=incident.title,
         severity=severity,

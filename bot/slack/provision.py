@@ -8,20 +8,17 @@ committed before this runs: a Slack failure here never loses it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-
-from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
 from bot.db.models import Incident
 from bot.incidents import slack_state
 from bot.policy import COMMANDER_ROLE
 from bot.slack import announcements
-from bot.slack.gateway import error_name
 from bot.slack.naming import channel_name
 from bot.slack.presenters import facts
+from bot.slack.steps import Steps
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +29,11 @@ MAX_NAME_TRIES = 20
 class Outcome:
     incident: Incident
     ran: bool = True
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    steps: Steps = field(default_factory=lambda: Steps("provision"))
+
+    @property
+    def failures(self) -> list[tuple[str, str]]:
+        return self.steps.failures
 
     @property
     def complete(self) -> bool:
@@ -43,7 +44,8 @@ def provision(ctx: Context, incident_id: int) -> Outcome:
     """Do what is still owed on the Slack side of ``incident_id``; safe to call again at any time."""
     if not slack_state.take_lease(ctx.sessions, incident_id, ctx.clock()):
         return Outcome(slack_state.load(ctx.sessions, incident_id), ran=False)
-    outcome = Outcome(slack_state.load(ctx.sessions, incident_id))
+    incident = slack_state.load(ctx.sessions, incident_id)
+    outcome = Outcome(incident, steps=Steps(incident.ref))
     try:
         _run(ctx, outcome)
     finally:
@@ -53,51 +55,37 @@ def provision(ctx: Context, incident_id: int) -> Outcome:
     return outcome
 
 
-def _step(outcome: Outcome, name: str, action: Callable[[], None]) -> bool:
-    try:
-        action()
-    except Exception as exc:
-        expected = isinstance(exc, SlackApiError)  # Slack said no after the retries; anything else is a bug
-        log.warning("%s: Slack step %r failed: %s", outcome.incident.ref, name, exc, exc_info=not expected)
-        outcome.failures.append((name, error_name(exc)))
-        return False
-    return True
-
-
 def _run(ctx: Context, outcome: Outcome) -> None:
     had_broadcasts = any(m.purpose != "announcement" for m in outcome.incident.messages)
     created = False
     if outcome.incident.channel_id is None:
-        created = _step(outcome, "creating the channel", lambda: _create_channel(ctx, outcome))
+        created = outcome.steps.run("creating the channel", lambda: _create_channel(ctx, outcome))
     incident = outcome.incident
     if incident.channel_id is not None:
         channel = incident.channel_id
         members = [incident.declared_by, incident.holder(COMMANDER_ROLE) or incident.declared_by]
-        _step(outcome, "inviting people", lambda: ctx.slack.invite(channel, members))
-        _step(
-            outcome,
+        outcome.steps.run("inviting people", lambda: ctx.slack.invite(channel, members))
+        outcome.steps.run(
             "setting the topic",
             lambda: ctx.slack.set_topic(channel, announcements.topic(ctx, incident)),
         )
-        if _step(
-            outcome, "posting the announcement", lambda: _announce(ctx, outcome, "announcement", channel)
+        if outcome.steps.run(
+            "posting the announcement", lambda: _announce(ctx, outcome, "announcement", channel)
         ):
-            _step(outcome, "pinning the announcement", lambda: _pin(ctx, outcome))
-    _step(
-        outcome,
+            outcome.steps.run("pinning the announcement", lambda: _pin(ctx, outcome))
+    outcome.steps.run(
         "announcing in #" + ctx.policy.announcement_channel,
         lambda: _announce(ctx, outcome, "broadcast", ctx.policy.announcement_channel),
     )
     leadership = ctx.policy.leadership_channel
     if leadership and ctx.policy.announces_to_leadership(incident.severity):
-        _step(
-            outcome,
+        outcome.steps.run(
             "announcing in #" + leadership,
             lambda: _announce(ctx, outcome, "leadership", leadership),
         )
     if created and had_broadcasts:
         # Announcements posted before the channel existed say "channel pending": show the link now.
-        _step(outcome, "updating the announcements", lambda: announcements.refresh(ctx, outcome.incident))
+        outcome.steps.run("updating the announcements", lambda: announcements.refresh(ctx, outcome.incident))
 
 
 def _create_channel(ctx: Context, outcome: Outcome) -> None:

@@ -73,6 +73,8 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "conversations_invite": "channels:manage",
         "conversations_setTopic": "channels:manage",
         "pins_add": "pins:write",
+        "users_info": "users:read",
+        "usergroups_users_list": "usergroups:read",
     }
     code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "standin" not in p.parts)
     code += "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
