@@ -146,3 +146,45 @@ def test_a_broken_override_is_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "messages" / "notice.json.j2").write_text('{"text": "{{ lines[0] }}"}')
     with pytest.raises(TemplateProblem, match=r"messages/notice\.json\.j2"):
         Renderer(tmp_path).message("notice", lines=['say "hi"'])
+
+
+def ten_role_policy() -> Policy:
+    from bot.policy import Role
+
+    extra = [
+        Role(key=f"role{n}", name=f"Role number {n} " + "x" * 20, responsibilities=["a" * 200] * 5)
+        for n in range(6)
+    ]
+    return Policy(roles=(*POLICY.roles, *extra))
+
+
+def test_panels_and_dms_fit_block_kit_with_ten_roles() -> None:
+    from bot.incidents.roles import Outcome, RoleChange
+
+    policy = ten_role_policy()
+    assert len(policy.roles) == 10
+    item = incident(HOSTILE)
+    for n, role in enumerate(policy.roles):
+        if n % 2:
+            item.roles.append(
+                RoleAssignment(role=role.key, user_id=f"U0R{n}", assigned_by="U0BOB", assigned_at=NOW)
+            )
+    i = facts(policy, item, NOW)
+    renderer = Renderer()
+    for name in ("announcement", "roles_panel"):
+        message = renderer.message(name, i=i)
+        check_message(message)
+        blocks = json.dumps(message.blocks)
+        assert blocks.count('"role_take"') + blocks.count('"role_release"') == 10
+        assert blocks.count('"role_assign"') == 10
+    for role in policy.roles:
+        for outcome, user, previous in (
+            (Outcome.ASSIGNED, "U0NEW", None),
+            (Outcome.HANDED_OVER, "U0NEW", "U0OLD"),
+            (Outcome.RELEASED, None, "U0OLD"),
+        ):
+            change = RoleChange(item, role, outcome, user, previous, "U0ACT", warning="careful")
+            for template in ("role_changed", "role_dm", "role_lost_dm"):
+                message = renderer.message(template, change=change, i=i)
+                check_message(message)
+                assert_no_live_tokens(message.text)
