@@ -233,6 +233,7 @@ class Policy(_Strict):
     leadership_channel: str | None = "leadership"
     leadership_severities: tuple[str, ...] = ("P1",)
     channel_prefix: str = "inc"
+    updates_in_thread: bool = True
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     admins: Admins = Admins()
     templates_dir: Path | None = None

@@ -8,8 +8,9 @@ from bot.context import Context
 
 
 def register_all(app: App, ctx: Context) -> None:
-    from handlers import declare, roles, router
+    from handlers import declare, roles, router, updates
 
     router.register(app, ctx)
     declare.register(app, ctx)
     roles.register(app, ctx)
+    updates.register(app, ctx)

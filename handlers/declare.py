@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -82,7 +83,8 @@ def _declaration(ctx: Context, body: dict[str, Any]) -> declaring.Declaration:
 
 def finish(ctx: Context, declaration: declaring.Declaration) -> None:
     """Commit the incident, then do its Slack side, then tell the declarer how it went."""
-    incident, created = declaring.declare(ctx.sessions, declaration, ctx.clock())
+    setup_retry = timedelta(seconds=ctx.settings.slack_retry_after)
+    incident, created = declaring.declare(ctx.sessions, ctx.policy, declaration, ctx.clock(), setup_retry)
     if not created:
         return  # a double submit or a retry: the first request does the rest
     outcome = provision(ctx, incident.id)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from handlers import declare, listing, roles
+from handlers import declare, listing, roles, updates
 from handlers.common import Command, reporting
 
 Run = Callable[[Context, Command], None]
@@ -37,8 +37,20 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         declare.run_command,
     ),
     "list": Subcommand("/incident list", "The open incidents.", listing.list_open),
+    "update": Subcommand(
+        "/incident update [text]",
+        "Post an update: opens a form, or posts the text at once.",
+        updates.update_command,
+    ),
     "status": Subcommand(
-        "/incident status", "This incident's current state (in its channel).", listing.status_card
+        "/incident status [status]",
+        "This incident's state, or set it: Investigating, Identified, Monitoring.",
+        updates.status_command,
+    ),
+    "severity": Subcommand(
+        "/incident severity [P1..P4 reason]",
+        "Change the severity (lowering it needs a reason).",
+        updates.severity_command,
     ),
     "roles": Subcommand(
         "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel

@@ -1,34 +1,68 @@
 """The scheduler: APScheduler 3 runs a short tick; the database says what is due.
 
-APScheduler keeps only the tick itself, in memory. Due work lives in our own tables, so a
-restart loses nothing and several replicas never do the same work twice.
+APScheduler keeps only the tick itself, in memory (its job stores must never be shared between
+processes). Due work lives in the ``scheduled_work`` table, so a restart loses nothing and
+several replicas never do the same work twice: each tick claims due rows (see ``bot.work``),
+runs the job for each, then deletes or reschedules it.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import work
 from bot.context import Context
-from schedules import jobs
+from bot.slack.gateway import error_name
+from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
 
+# Longer than the worst case of a job with Slack's retries; a crashed worker's rows wait this long.
+LEASE = timedelta(minutes=5)
+BATCH = 20
 
-def tick(ctx: Context) -> None:
-    """One pass over everything due. A failing job is logged and the tick goes on."""
-    for job in (jobs.finish_slack_setup,):
-        try:
-            job(ctx)
-        except Exception:
-            log.exception("scheduled job %s failed", job.__name__)
+
+def tick(ctx: Context) -> int:
+    """Claim what is due and do it. Returns how many rows were handled."""
+    handled = 0
+    while True:
+        claimed = work.claim(ctx.sessions, ctx.clock(), LEASE, BATCH)
+        for item in claimed:
+            run_one(ctx, item)
+        handled += len(claimed)
+        if len(claimed) < BATCH:
+            return handled
+
+
+def run_one(ctx: Context, item: work.Claimed) -> None:
+    job = JOBS.get(item.kind)
+    if job is None:
+        log.error("no job for scheduled work of kind %r; dropping it", item.kind)
+        work.finish(ctx.sessions, item, None)
+        return
+    try:
+        again = job(ctx, item)
+    except Exception as exc:
+        backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**item.attempts, 3600))
+        log.warning(
+            "scheduled %s for incident %s failed (%s); retrying",
+            item.kind,
+            item.incident_id,
+            exc,
+            exc_info=not hasattr(exc, "response"),
+        )
+        work.failed(ctx.sessions, item, error_name(exc), ctx.clock() + backoff)
+        return
+    work.finish(ctx.sessions, item, again)
 
 
 def make_scheduler(ctx: Context) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        tick,
+        _safe_tick,
         "interval",
         args=[ctx],
         seconds=ctx.settings.scheduler_tick,
@@ -38,3 +72,10 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
         misfire_grace_time=None,
     )
     return scheduler
+
+
+def _safe_tick(ctx: Context) -> None:
+    try:
+        tick(ctx)
+    except Exception:
+        log.exception("scheduler tick failed")

@@ -36,12 +36,6 @@ class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
         UniqueConstraint("year", "number", name="uq_incidents_year_number"),
-        Index(
-            "ix_incidents_slack_pending",
-            "declared_at",
-            sqlite_where=text("slack_ready_at IS NULL"),
-            postgresql_where=text("slack_ready_at IS NULL"),
-        ),
         Index("ix_incidents_status", "status"),
     )
 
@@ -66,6 +60,8 @@ class Incident(Base):
     slack_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Whoever is doing the Slack side holds it until then, so two workers never do it at once.
     slack_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the next update is promised (declaration or last update + the cadence); NULL: no cadence.
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The response_url of the command that declared it, for telling the declarer how it went.
     reply_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
@@ -146,3 +142,47 @@ class SlackMessage(Base):
     ts: Mapped[str] = mapped_column(String(32))
 
     incident: Mapped[Incident] = relationship(back_populates="messages")
+
+
+class StatusUpdate(Base):
+    """An update posted to everyone: what changed, the status and impact then, the next promise."""
+
+    __tablename__ = "status_updates"
+    __table_args__ = (Index("ix_status_updates_incident_at", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    author: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    impact: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    expected_resolution: Mapped[str] = mapped_column(String(200), default="")
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The submission it came from (a view id, a command's trigger), so a double submit posts once.
+    source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+
+
+class ScheduledWork(Base):
+    """Something due at a time: the database is the truth of what the scheduler must do.
+
+    One row per (incident, kind, key): the next update reminder, an escalation tier, a follow-up
+    reminder, finishing a declare's Slack side. A tick claims due rows by setting ``claimed_until``
+    (a lease), acts, then reschedules or deletes them.
+    """
+
+    __tablename__ = "scheduled_work"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "key", name="uq_scheduled_work"),
+        Index("ix_scheduled_work_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(100), default="")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import work
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
@@ -119,11 +120,17 @@ def parse_fast_path(policy: Policy, text: str) -> FastPath:
 
 
 def declare(
-    sessions: sessionmaker[Session], declaration: Declaration, now: datetime
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    declaration: Declaration,
+    now: datetime,
+    setup_retry: timedelta = timedelta(seconds=30),
 ) -> tuple[Incident, bool]:
-    """Commit the incident, its commander and its timeline. Returns (incident, created).
+    """Commit the incident, its commander, timeline and scheduled work. Returns (incident, created).
 
     The same ``source_key`` (a double submit, a retried request) returns the incident it made.
+    The Slack side is owed from now on: if the request cannot finish it, the scheduler will,
+    from ``setup_retry`` after the declaration.
     """
     if declaration.source_key:
         existing = _by_source(sessions, declaration.source_key)
@@ -176,6 +183,12 @@ def declare(
                     role=COMMANDER_ROLE,
                     user=declaration.commander,
                 )
+                timeline.record(session, incident, "acknowledged", now, declaration.commander)
+            cadence = policy.severity(incident.severity).update_cadence
+            if cadence:
+                incident.next_update_at = now + cadence
+                work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
+            work.schedule(session, incident.id, work.SLACK_SETUP, now + setup_retry)
         with sessions() as session:
             return session.get_one(Incident, incident.id), True
     except IntegrityError:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.dialect import upsert_insert
 from bot.db.models import IncidentCounter
 
 
 def next_number(session: Session, year: int) -> int:
     """Take the next number for ``year``. The counter row stays locked until the transaction ends."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(IncidentCounter)
+        upsert_insert(session, IncidentCounter)
         .values(year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )

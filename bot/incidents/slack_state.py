@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import work
 from bot.db.engine import transaction
 from bot.db.models import Incident, SlackMessage
 from bot.incidents import timeline
@@ -46,24 +47,8 @@ def release_lease(
         values = {"slack_lease_until": now + retry_after}
     with transaction(sessions) as session:
         session.execute(update(Incident).where(Incident.id == incident_id).values(**values))
-
-
-def pending(
-    sessions: sessionmaker[Session], declared_before: datetime, now: datetime, limit: int = 20
-) -> list[int]:
-    """Incidents whose Slack side is owed and free to take, declared before ``declared_before``."""
-    with sessions() as session:
-        query = (
-            select(Incident.id)
-            .where(
-                Incident.slack_ready_at.is_(None),
-                Incident.declared_at < declared_before,
-                or_(Incident.slack_lease_until.is_(None), Incident.slack_lease_until < now),
-            )
-            .order_by(Incident.declared_at)
-            .limit(limit)
-        )
-        return list(session.scalars(query))
+        if retry_after is None:
+            work.cancel(session, incident_id, work.SLACK_SETUP)
 
 
 def record_channel(

@@ -6,6 +6,7 @@ import logging
 
 from bot.context import Context
 from bot.db.models import Incident
+from bot.incidents import slack_state
 from bot.slack.presenters import facts
 from bot.slack.render import Message
 from bot.text import shorten
@@ -23,6 +24,15 @@ def announcement(ctx: Context, incident: Incident) -> Message:
 def topic(ctx: Context, incident: Incident) -> str:
     text = ctx.render.text("messages/topic.txt.j2", i=facts(ctx.policy, incident, ctx.clock()))
     return shorten(" ".join(text.split()), TOPIC_MAX)
+
+
+def post_once(ctx: Context, incident: Incident, purpose: str, channel: str) -> Incident:
+    """Post the announcement in ``channel`` unless it was posted there for ``purpose`` already."""
+    if incident.message(purpose) is not None:
+        return incident
+    channel_id, ts = ctx.slack.post(channel, announcement(ctx, incident))
+    slack_state.record_message(ctx.sessions, incident.id, purpose, channel_id, ts)
+    return slack_state.load(ctx.sessions, incident.id)
 
 
 def refresh(ctx: Context, incident: Incident) -> None:

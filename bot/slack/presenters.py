@@ -35,6 +35,7 @@ class IncidentFacts:
     roles: list[RoleLine]
     cadence: str | None
     age: str
+    next_update_at: datetime | None
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -60,4 +61,5 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
         roles=[RoleLine(role, incident.holder(role.key)) for role in policy.roles],
         cadence=humanize_duration(cadence) if cadence else None,
         age=humanize_duration((incident.resolved_at or now) - incident.declared_at),
+        next_update_at=incident.next_update_at,
     )

@@ -17,7 +17,6 @@ from bot.incidents import slack_state
 from bot.policy import COMMANDER_ROLE
 from bot.slack import announcements
 from bot.slack.naming import channel_name
-from bot.slack.presenters import facts
 from bot.slack.steps import Steps
 
 log = logging.getLogger(__name__)
@@ -104,13 +103,7 @@ def _create_channel(ctx: Context, outcome: Outcome) -> None:
 
 
 def _announce(ctx: Context, outcome: Outcome, purpose: str, channel: str) -> None:
-    incident = outcome.incident
-    if incident.message(purpose) is not None:
-        return
-    message = ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()))
-    channel_id, ts = ctx.slack.post(channel, message)
-    slack_state.record_message(ctx.sessions, incident.id, purpose, channel_id, ts)
-    outcome.incident = slack_state.load(ctx.sessions, incident.id)
+    outcome.incident = announcements.post_once(ctx, outcome.incident, purpose, channel)
 
 
 def _pin(ctx: Context, outcome: Outcome) -> None:

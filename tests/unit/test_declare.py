@@ -57,7 +57,8 @@ def test_titles_are_cleaned_to_one_line() -> None:
 
 def test_declare_commits_incident_commander_and_timeline(sessions: sessionmaker[Session]) -> None:
     incident, created = declaring.declare(
-        sessions, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW
+        sessions,
+        POLICY, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW
     )
     assert created
     assert incident.ref == "INC-2026-0001"
@@ -66,28 +67,28 @@ def test_declare_commits_incident_commander_and_timeline(sessions: sessionmaker[
     assert incident.holder("ic") == "U0ALICE"
     with sessions() as session:
         kinds = [e.kind for e in session.scalars(select(TimelineEvent).order_by(TimelineEvent.id))]
-        assert kinds == ["declared", "role_assigned"]
+        assert kinds == ["declared", "role_assigned", "acknowledged"]
         stored = session.get_one(Incident, incident.id)
         assert stored.impact == "All checkouts fail" and stored.status == "Investigating"
 
 
 def test_without_a_commander_it_is_not_acknowledged(sessions: sessionmaker[Session]) -> None:
-    incident, _ = declaring.declare(sessions, declaration(), NOW)
+    incident, _ = declaring.declare(sessions, POLICY, declaration(), NOW)
     assert incident.acknowledged_at is None and incident.holder("ic") is None
     with sessions() as session:
         assert session.scalars(select(RoleAssignment)).all() == []
 
 
 def test_numbers_are_sequential_per_year(sessions: sessionmaker[Session]) -> None:
-    refs = [declaring.declare(sessions, declaration(), NOW)[0].ref for _ in range(3)]
-    next_year = declaring.declare(sessions, declaration(), NOW.replace(year=2027))[0].ref
+    refs = [declaring.declare(sessions, POLICY, declaration(), NOW)[0].ref for _ in range(3)]
+    next_year = declaring.declare(sessions, POLICY, declaration(), NOW.replace(year=2027))[0].ref
     assert refs == ["INC-2026-0001", "INC-2026-0002", "INC-2026-0003"]
     assert next_year == "INC-2027-0001"
 
 
 def test_the_same_source_makes_one_incident(sessions: sessionmaker[Session]) -> None:
-    first, created = declaring.declare(sessions, declaration(source_key="view:V1"), NOW)
-    again, created_again = declaring.declare(sessions, declaration(source_key="view:V1"), NOW)
+    first, created = declaring.declare(sessions, POLICY, declaration(source_key="view:V1"), NOW)
+    again, created_again = declaring.declare(sessions, POLICY, declaration(source_key="view:V1"), NOW)
     assert created and not created_again and again.id == first.id
 
 
@@ -97,7 +98,7 @@ def test_concurrent_declares_get_distinct_numbers(sessions: sessionmaker[Session
 
     def declare_one(i: int) -> None:
         try:
-            refs.append(declaring.declare(sessions, declaration(title=f"t{i}"), NOW)[0].ref)
+            refs.append(declaring.declare(sessions, POLICY, declaration(title=f"t{i}"), NOW)[0].ref)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -114,7 +115,7 @@ def test_concurrent_double_submit_makes_one_incident(sessions: sessionmaker[Sess
     results: list[tuple[int, bool]] = []
 
     def submit() -> None:
-        incident, created = declaring.declare(sessions, declaration(source_key="view:VSAME"), NOW)
+        incident, created = declaring.declare(sessions, POLICY, declaration(source_key="view:VSAME"), NOW)
         results.append((incident.id, created))
 
     threads = [threading.Thread(target=submit) for _ in range(4)]

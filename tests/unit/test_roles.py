@@ -21,7 +21,7 @@ def new_incident(sessions: sessionmaker[Session], commander: str | None = None) 
     declaration = declaring.validate(
         POLICY, title="t", severity="P1", declared_by="U0DEC", commander=commander
     )
-    return declaring.declare(sessions, declaration, NOW)[0]
+    return declaring.declare(sessions, POLICY, declaration, NOW)[0]
 
 
 def events(sessions: sessionmaker[Session]) -> list[tuple[str, dict[str, object]]]:

@@ -51,13 +51,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_key"),
         sa.UniqueConstraint("year", "number", name="uq_incidents_year_number"),
     )
-    op.create_index(
-        "ix_incidents_slack_pending",
-        "incidents",
-        ["declared_at"],
-        sqlite_where=sa.text("slack_ready_at IS NULL"),
-        postgresql_where=sa.text("slack_ready_at IS NULL"),
-    )
     op.create_index("ix_incidents_status", "incidents", ["status"])
     op.create_table(
         "role_assignments",

@@ -1,0 +1,249 @@
+"""Status updates, status and severity changes: each committed with its timeline event and the
+reminder clock it resets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import work
+from bot.db.engine import transaction
+from bot.db.models import Incident, Status, StatusUpdate
+from bot.errors import InputError, NotFound
+from bot.incidents import timeline
+from bot.policy import Policy
+from bot.text import clean_block, clean_line
+
+UPDATE_MAX = 2500
+EXPECTED_MAX = 200
+OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+NEXT_UPDATE_CHOICES = ("5m", "10m", "15m", "30m", "1h", "2h", "4h", "8h", "1d")
+
+
+class Closed(Exception):
+    """The incident is resolved: updates, status and severity changes wait for a reopen."""
+
+
+@dataclass(frozen=True)
+class PostedUpdate:
+    incident: Incident
+    update: StatusUpdate
+    status_changed_from: str | None
+
+
+def parse_status(text: str) -> Status:
+    """An open status from what someone typed (any case); InputError lists what is allowed."""
+    wanted = text.strip().lower()
+    for status in OPEN_STATUSES:
+        if status.value.lower() == wanted:
+            return status
+    allowed = ", ".join(s.value for s in OPEN_STATUSES)
+    if wanted == Status.RESOLVED.value.lower():
+        raise InputError({"status": "To resolve the incident use `/incident resolve`."})
+    raise InputError({"status": f"{text.strip() or 'Nothing'} is not a status; choose one of {allowed}."})
+
+
+def _load_open(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"incident {incident_id}")
+    if incident.status == Status.RESOLVED.value:
+        raise Closed(f"{incident.ref} is resolved; reopen it first with `/incident reopen`.")
+    return incident
+
+
+def cadence(policy: Policy, incident: Incident) -> timedelta | None:
+    severity = policy.find_severity(incident.severity)
+    return severity.update_cadence if severity else None
+
+
+def plan_reminder(session: Session, policy: Policy, incident: Incident, next_at: datetime | None) -> None:
+    """Promise the next update at ``next_at`` and make its reminder due then (none without a cadence)."""
+    if cadence(policy, incident) is None or next_at is None:
+        incident.next_update_at = None
+        work.cancel(session, incident.id, work.UPDATE_REMINDER)
+        return
+    incident.next_update_at = next_at
+    work.schedule(session, incident.id, work.UPDATE_REMINDER, next_at)
+
+
+def post_update(
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    incident_id: int,
+    *,
+    author: str,
+    text: str,
+    now: datetime,
+    status: Status | None = None,
+    impact: str | None = None,
+    expected: str = "",
+    next_in: timedelta | None = None,
+    source_key: str | None = None,
+) -> PostedUpdate | None:
+    """Record an update; None when ``source_key`` was already posted (a double submit)."""
+    text, expected = clean_block(text), clean_line(expected)
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "Say what changed: the update text is required."
+    if len(text) > UPDATE_MAX:
+        errors["text"] = f"The update is {len(text)} characters; at most {UPDATE_MAX} are allowed."
+    if len(expected) > EXPECTED_MAX:
+        errors["expected"] = f"The expected resolution is {len(expected)} characters; at most {EXPECTED_MAX}."
+    if impact is not None and len(clean_block(impact)) > 1500:
+        errors["impact"] = "The impact is too long; at most 1500 characters are allowed."
+    if errors:
+        raise InputError(errors)
+    try:
+        with transaction(sessions) as session:
+            incident = _load_open(session, incident_id)
+            previous = incident.status
+            if status is not None and status.value != previous:
+                incident.status = status.value
+                timeline.record(
+                    session, incident, "status_changed", now, author, status=status.value, previous=previous
+                )
+            if impact is not None and clean_block(impact):
+                incident.impact = clean_block(impact)
+            step = next_in or cadence(policy, incident)
+            next_at = now + step if step and cadence(policy, incident) else None
+            plan_reminder(session, policy, incident, next_at)
+            update = StatusUpdate(
+                incident_id=incident.id,
+                at=now,
+                author=author,
+                status=incident.status,
+                impact=incident.impact,
+                text=text,
+                expected_resolution=expected,
+                next_update_at=next_at,
+                source_key=source_key,
+            )
+            session.add(update)
+            session.flush()
+            timeline.record(
+                session, incident, "update_posted", now, author, update_id=update.id, status=incident.status
+            )
+            changed_from = previous if incident.status != previous else None
+    except IntegrityError:
+        if source_key and _posted(sessions, source_key):
+            return None
+        raise
+    with sessions() as session:
+        return PostedUpdate(
+            session.get_one(Incident, incident_id), session.get_one(StatusUpdate, update.id), changed_from
+        )
+
+
+def _posted(sessions: sessionmaker[Session], source_key: str) -> bool:
+    with sessions() as session:
+        return (
+            session.scalars(select(StatusUpdate.id).where(StatusUpdate.source_key == source_key)).first()
+            is not None
+        )
+
+
+def set_status(
+    sessions: sessionmaker[Session], incident_id: int, status: Status, actor: str, now: datetime
+) -> tuple[Incident, str | None]:
+    """Change the status; returns (incident, previous status) or (incident, None) when unchanged."""
+    with transaction(sessions) as session:
+        incident = _load_open(session, incident_id)
+        previous = incident.status
+        if previous == status.value:
+            return incident, None
+        incident.status = status.value
+        timeline.record(
+            session, incident, "status_changed", now, actor, status=status.value, previous=previous
+        )
+    with sessions() as session:
+        return session.get_one(Incident, incident_id), previous
+
+
+@dataclass(frozen=True)
+class SeverityChange:
+    incident: Incident
+    previous: str
+    upgrade: bool
+
+
+def change_severity(
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    incident_id: int,
+    severity_text: str,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+) -> SeverityChange | None:
+    """Change the severity (a downgrade needs a reason); re-plans the update reminder. None: unchanged."""
+    severity = policy.find_severity(severity_text)
+    if severity is None:
+        allowed = ", ".join(f"{s.key} ({s.label})" for s in policy.severities)
+        raise InputError(
+            {"severity": f"{severity_text.strip() or 'Nothing'} is not a severity; choose one of {allowed}."}
+        )
+    reason = clean_line(reason)
+    with transaction(sessions) as session:
+        incident = _load_open(session, incident_id)
+        previous = incident.severity
+        if previous == severity.key:
+            return None
+        rank = policy.severity_keys
+        upgrade = previous not in rank or rank.index(severity.key) < rank.index(previous)
+        if not upgrade and not reason:
+            raise InputError(
+                {"reason": f"Lowering the severity from {previous} to {severity.key} needs a reason."}
+            )
+        if len(reason) > 300:
+            raise InputError({"reason": "The reason is too long; at most 300 characters are allowed."})
+        incident.severity = severity.key
+        timeline.record(
+            session,
+            incident,
+            "severity_changed",
+            now,
+            actor,
+            severity=severity.key,
+            previous=previous,
+            reason=reason,
+        )
+        # The promise follows the new cadence, counted from the last update (or the declaration).
+        new_cadence = severity.update_cadence
+        last = session.scalars(
+            select(StatusUpdate.at)
+            .where(StatusUpdate.incident_id == incident.id)
+            .order_by(StatusUpdate.at.desc())
+        ).first()
+        next_at = max(now, (last or incident.declared_at) + new_cadence) if new_cadence else None
+        plan_reminder(session, policy, incident, next_at)
+    with sessions() as session:
+        return SeverityChange(session.get_one(Incident, incident_id), previous, upgrade)
+
+
+def snooze(
+    sessions: sessionmaker[Session], incident_id: int, actor: str, delay: timedelta, now: datetime
+) -> bool:
+    """Delay the pending update reminder once; the cadence and the promised time stay. False: none pending."""
+    with transaction(sessions) as session:
+        incident = _load_open(session, incident_id)
+        if work.due_at(session, incident.id, work.UPDATE_REMINDER) is None:
+            return False
+        work.schedule(session, incident.id, work.UPDATE_REMINDER, now + delay)
+        timeline.record(
+            session, incident, "reminder_snoozed", now, actor, minutes=int(delay.total_seconds() // 60)
+        )
+    return True
+
+
+def latest(session: Session, incident_id: int) -> StatusUpdate | None:
+    query = (
+        select(StatusUpdate)
+        .where(StatusUpdate.incident_id == incident_id)
+        .order_by(StatusUpdate.at.desc(), StatusUpdate.id.desc())
+    )
+    return session.scalars(query).first()

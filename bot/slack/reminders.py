@@ -1,0 +1,38 @@
+"""Sending the update reminder the scheduler found due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.context import Context
+from bot.db.engine import transaction
+from bot.db.models import Incident, Status
+from bot.incidents import timeline
+from bot.incidents.updates import cadence
+from bot.slack.presenters import facts
+
+
+def remind(ctx: Context, incident_id: int) -> datetime | None:
+    """Remind the commander (or everyone, with nobody in command) to post an update.
+
+    Returns when to remind again if there is still no update: one cadence from now. A reminder
+    missed while the bot was down is sent once, then the cadence counts from now.
+    """
+    with ctx.sessions() as session:
+        incident = session.get(Incident, incident_id)
+    if incident is None or incident.status == Status.RESOLVED.value:
+        return None
+    every = cadence(ctx.policy, incident)
+    if every is None:
+        return None
+    now = ctx.clock()
+    if incident.channel_id is None:
+        return now + every  # its channel is still being made; the next tick will find it
+    message = ctx.render.message(
+        "update_reminder", i=facts(ctx.policy, incident, now), promised=incident.next_update_at
+    )
+    ctx.slack.post(incident.channel_id, message)
+    with transaction(ctx.sessions) as session:
+        stored = session.get_one(Incident, incident_id)
+        timeline.record(session, stored, "reminder_sent", now, None, commander=stored.holder("ic"))
+    return now + every
