@@ -20,9 +20,9 @@ Job = Callable[[Context, work.Claimed], datetime | None]
 def finish_slack_setup(ctx: Context, claimed: work.Claimed) -> datetime | None:
     """Finish the Slack side of a declare that could not complete it (Slack down, a restart)."""
     outcome = provision(ctx, claimed.incident_id)
-    if not outcome.ran:
-        return ctx.clock() + timedelta(seconds=ctx.settings.slack_retry_after)  # someone else is on it
-    if not outcome.complete:
+    if outcome.incident.slack_ready_at is not None and not outcome.ran:
+        return None  # the request that declared it finished the job
+    if not outcome.complete:  # failed again, or another worker is on it right now
         return ctx.clock() + timedelta(seconds=ctx.settings.slack_retry_after)
     log.info("%s: Slack setup finished by the scheduler", outcome.incident.ref)
     message = ctx.render.message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.context import Context
@@ -10,6 +11,8 @@ from bot.db.models import Incident, Status
 from bot.incidents import timeline
 from bot.incidents.updates import cadence
 from bot.slack.presenters import facts
+
+log = logging.getLogger(__name__)
 
 
 def remind(ctx: Context, incident_id: int) -> datetime | None:
@@ -32,7 +35,9 @@ def remind(ctx: Context, incident_id: int) -> datetime | None:
         "update_reminder", i=facts(ctx.policy, incident, now), promised=incident.next_update_at
     )
     ctx.slack.post(incident.channel_id, message)
+    log.info("%s: update reminder sent", incident.ref)
+    sent = ctx.clock()  # Slack may have made us wait (rate limits): count the cadence from the send
     with transaction(ctx.sessions) as session:
         stored = session.get_one(Incident, incident_id)
-        timeline.record(session, stored, "reminder_sent", now, None, commander=stored.holder("ic"))
-    return now + every
+        timeline.record(session, stored, "reminder_sent", sent, None, commander=stored.holder("ic"))
+    return sent + every

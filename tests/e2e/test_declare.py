@@ -111,7 +111,8 @@ def test_declare_through_the_modal(standin: SlackStandIn, bot: RunningBot, datab
     assert incident.channel_id == channel and incident.severity == "P1" and incident.service == "checkout"
     assert incident.slack_ready_at is not None and incident.acknowledged_at is not None
     assert {m.purpose for m in incident.messages} == {"announcement", "broadcast", "leadership"}
-    assert timeline_kinds(database_url)[:4] == ["declared", "role_assigned", "acknowledged", "channel_created"]
+    expected = ["declared", "role_assigned", "acknowledged", "channel_created"]
+    assert timeline_kinds(database_url)[:4] == expected
 
 
 def test_fast_path_declares_at_once(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:

@@ -57,8 +57,7 @@ def test_titles_are_cleaned_to_one_line() -> None:
 
 def test_declare_commits_incident_commander_and_timeline(sessions: sessionmaker[Session]) -> None:
     incident, created = declaring.declare(
-        sessions,
-        POLICY, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW
+        sessions, POLICY, declaration(commander="U0ALICE", impact="All checkouts fail"), NOW
     )
     assert created
     assert incident.ref == "INC-2026-0001"
