@@ -234,6 +234,8 @@ class Policy(_Strict):
     leadership_severities: tuple[str, ...] = ("P1",)
     channel_prefix: str = "inc"
     updates_in_thread: bool = True
+    postmortem_reminder_after: Duration = timedelta(hours=24)
+    postmortem_due_within: Duration = timedelta(hours=48)
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     admins: Admins = Admins()
     templates_dir: Path | None = None

@@ -23,6 +23,7 @@ from bot.db.models import ScheduledWork
 
 UPDATE_REMINDER = "update_reminder"
 SLACK_SETUP = "slack_setup"
+POSTMORTEM_REMINDER = "postmortem_reminder"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ def cancel(session: Session, incident_id: int, kind: str | None = None, key: str
     if key is not None:
         query = query.where(ScheduledWork.key == key)
     session.execute(query)
+
+
+def cancel_all_but(session: Session, incident_id: int, keep: tuple[str, ...]) -> None:
+    """Forget the incident's pending work except the kinds in ``keep``."""
+    session.execute(
+        delete(ScheduledWork).where(ScheduledWork.incident_id == incident_id, ScheduledWork.kind.not_in(keep))
+    )
 
 
 def due_at(session: Session, incident_id: int, kind: str, key: str = "") -> datetime | None:

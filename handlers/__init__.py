@@ -8,9 +8,10 @@ from bot.context import Context
 
 
 def register_all(app: App, ctx: Context) -> None:
-    from handlers import declare, roles, router, updates
+    from handlers import declare, resolve, roles, router, updates
 
     router.register(app, ctx)
     declare.register(app, ctx)
     roles.register(app, ctx)
     updates.register(app, ctx)
+    resolve.register(app, ctx)

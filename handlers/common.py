@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.context import Context
+from bot.db.models import Incident
+from bot.incidents import queries
 from bot.slack.render import Message
+from bot.slack.steps import Steps
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +101,30 @@ def reporting(ctx: Context, what: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def not_an_incident_channel(ctx: Context, name: str) -> Message:
+    return notice(
+        ctx,
+        f"`/incident {name}` works inside an incident's channel, and this is not one.",
+        "Run it there, or use `/incident list` to find the incident.",
+    )
+
+
+def incident_here(ctx: Context, command: Command) -> Incident | None:
+    """The incident whose channel the command was typed in; tells the person when there is none."""
+    with ctx.sessions() as session:
+        incident = queries.by_channel(session, command.channel_id)
+    if incident is None:
+        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
+    return incident
+
+
+def report_failures(ctx: Context, steps: Steps, reply_url: str | None, user: str, *lines: str) -> None:
+    """Tell the person who acted about warnings and Slack steps that failed after their change was saved."""
+    out = list(lines)
+    if steps.failures:
+        failed = ", ".join(name for name, _ in steps.failures)
+        out.append(f"The change is saved, but Slack failed at: {failed}. Try again, or check the bot's logs.")
+    if out:
+        tell(ctx, reply_url, user, trusted_notice(ctx, *out))

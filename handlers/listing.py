@@ -5,8 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.incidents import queries
 from bot.slack.presenters import facts
-from bot.slack.render import Message
-from handlers.common import Command, notice
+from handlers.common import Command, incident_here
 
 
 def list_open(ctx: Context, command: Command) -> None:
@@ -17,18 +16,8 @@ def list_open(ctx: Context, command: Command) -> None:
 
 
 def status_card(ctx: Context, command: Command) -> None:
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
-        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
         return
     card = ctx.render.message("status_card", i=facts(ctx.policy, incident, ctx.clock()))
     ctx.slack.reply(command.response_url, card)
-
-
-def not_an_incident_channel(ctx: Context, name: str) -> Message:
-    return notice(
-        ctx,
-        f"`/incident {name}` works inside an incident's channel, and this is not one.",
-        "Run it there, or use `/incident list` to find the incident.",
-    )

@@ -8,13 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from bot.incidents import queries, roles
+from bot.incidents import roles
 from bot.incidents.roles import Outcome, Refusal, RoleChange
 from bot.policy import COMMANDER_ROLE
 from bot.slack import role_changes
 from bot.slack.presenters import facts
-from handlers.common import Command, notice, reporting, tell, trusted_notice
-from handlers.listing import not_an_incident_channel
+from handlers.common import Command, incident_here, notice, report_failures, reporting, tell, trusted_notice
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -72,14 +71,8 @@ def _after(ctx: Context, change: RoleChange, reply_url: str | None) -> None:
     if change.outcome is Outcome.UNCHANGED:
         return  # a double click or a repeat: nothing changed, nothing is posted
     steps = role_changes.announce(ctx, change)
-    lines = []
-    if change.warning:
-        lines.append(f":warning: {change.warning}")
-    if steps.failures:
-        failed = ", ".join(name for name, _ in steps.failures)
-        lines.append(f"The change is saved, but Slack failed at: {failed}.")
-    if lines:
-        tell(ctx, reply_url, change.actor, trusted_notice(ctx, *lines))
+    warnings = [f":warning: {change.warning}"] if change.warning else []
+    report_failures(ctx, steps, reply_url, change.actor, *warnings)
 
 
 def _parse_value(value: str) -> tuple[int, str]:
@@ -88,10 +81,8 @@ def _parse_value(value: str) -> tuple[int, str]:
 
 
 def show_panel(ctx: Context, command: Command) -> None:
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
-        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
         return
     panel = ctx.render.message("roles_panel", i=facts(ctx.policy, incident, ctx.clock()))
     ctx.slack.reply(command.response_url, panel)
@@ -123,10 +114,8 @@ def role_command(ctx: Context, command: Command) -> None:
             ),
         )
         return
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
-        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
         return
     user = mention.group(1) if mention else None
     change_role(ctx, incident.id, role.key, command.user_id, command.response_url, user=user)

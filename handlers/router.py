@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from handlers import declare, listing, roles, updates
+from handlers import declare, listing, resolve, roles, updates
 from handlers.common import Command, reporting
 
 Run = Callable[[Context, Command], None]
@@ -51,6 +51,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "/incident severity [P1..P4 reason]",
         "Change the severity (lowering it needs a reason).",
         updates.severity_command,
+    ),
+    "resolve": Subcommand(
+        "/incident resolve",
+        "Resolve: summary, root cause and fix, announced everywhere.",
+        resolve.resolve_command,
+    ),
+    "reopen": Subcommand(
+        "/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command
     ),
     "roles": Subcommand(
         "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel

@@ -10,39 +10,33 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from bot.db.models import Incident
+from bot.db.models import OPEN_STATUSES, Incident
 from bot.durations import format_duration, humanize_duration, parse_duration
 from bot.errors import InputError
-from bot.incidents import queries, updates
+from bot.incidents import updates
 from bot.incidents.updates import Closed
 from bot.slack import update_posts
 from bot.slack.presenters import facts
-from bot.slack.steps import Steps
 from bot.text import decode_slack_text
 from handlers import forms
-from handlers.common import Command, metadata, notice, reporting, tell, trusted_notice
-from handlers.listing import not_an_incident_channel, status_card
+from handlers.common import (
+    Command,
+    incident_here,
+    metadata,
+    notice,
+    report_failures,
+    reporting,
+    tell,
+    trusted_notice,
+)
+from handlers.listing import status_card
 
 SNOOZES = {"reminder_snooze_5m": timedelta(minutes=5), "reminder_snooze_15m": timedelta(minutes=15)}
 
 
-def _incident_here(ctx: Context, command: Command) -> Incident | None:
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, command.channel_id)
-    if incident is None:
-        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
-    return incident
-
-
-def _report(ctx: Context, steps: Steps, reply_url: str | None, user: str) -> None:
-    if steps.failures:
-        failed = ", ".join(name for name, _ in steps.failures)
-        tell(ctx, reply_url, user, notice(ctx, f"Saved, but Slack failed at: {failed}."))
-
-
 def update_command(ctx: Context, command: Command) -> None:
     """``update`` opens the modal; ``update <text>`` posts at once with the status unchanged."""
-    incident = _incident_here(ctx, command)
+    incident = incident_here(ctx, command)
     if incident is None:
         return
     if not command.args:
@@ -70,7 +64,7 @@ def post(ctx: Context, incident_id: int, user: str, reply_url: str | None, **fie
         tell(ctx, reply_url, user, notice(ctx, str(closed)))
         return
     if posted is not None:
-        _report(ctx, update_posts.publish_update(ctx, posted), reply_url, user)
+        report_failures(ctx, update_posts.publish_update(ctx, posted), reply_url, user)
 
 
 def _next_choices(ctx: Context, incident: Incident) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
@@ -89,7 +83,7 @@ def open_update_modal(ctx: Context, incident: Incident, trigger_id: str, reply_u
     view = ctx.render.view(
         "update",
         i=facts(ctx.policy, incident, ctx.clock()),
-        statuses=[s.value for s in updates.OPEN_STATUSES],
+        statuses=[s.value for s in OPEN_STATUSES],
         choices=choices,
         default_next=default,
         text_max=updates.UPDATE_MAX,
@@ -104,7 +98,7 @@ def status_command(ctx: Context, command: Command) -> None:
     if not command.args:
         status_card(ctx, command)
         return
-    incident = _incident_here(ctx, command)
+    incident = incident_here(ctx, command)
     if incident is None:
         return
     try:
@@ -119,12 +113,14 @@ def status_command(ctx: Context, command: Command) -> None:
         ctx.slack.reply(command.response_url, notice(ctx, f"{incident.ref} is already {status.value}."))
         return
     line = f"<@{command.user_id}> changed the status from {previous} to {status.value}."
-    _report(ctx, update_posts.publish_change(ctx, changed, line), command.response_url, command.user_id)
+    report_failures(
+        ctx, update_posts.publish_change(ctx, changed, line), command.response_url, command.user_id
+    )
 
 
 def severity_command(ctx: Context, command: Command) -> None:
     """``severity`` opens the modal; ``severity <P1..P4> [reason]`` changes it at once."""
-    incident = _incident_here(ctx, command)
+    incident = incident_here(ctx, command)
     if incident is None:
         return
     if not command.args:
@@ -157,7 +153,7 @@ def change_severity(
     if change is None:
         tell(ctx, reply_url, user, notice(ctx, f"The severity is already {key.upper()}."))
         return
-    _report(ctx, update_posts.publish_severity(ctx, change, user, reason.strip()), reply_url, user)
+    report_failures(ctx, update_posts.publish_severity(ctx, change, user, reason.strip()), reply_url, user)
 
 
 def _update_fields(body: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from bot import work
 from bot.context import Context
-from bot.slack import reminders
+from bot.db.models import Incident
+from bot.slack import reminders, resolution_posts
 from bot.slack.presenters import facts
 from bot.slack.provision import provision
 
@@ -36,7 +37,16 @@ def remind_update(ctx: Context, claimed: work.Claimed) -> datetime | None:
     return reminders.remind(ctx, claimed.incident_id)
 
 
+def remind_postmortem(ctx: Context, claimed: work.Claimed) -> datetime | None:
+    with ctx.sessions() as session:
+        incident = session.get(Incident, claimed.incident_id)
+    if incident is not None:
+        resolution_posts.remind_postmortem(ctx, incident)
+    return None
+
+
 JOBS: dict[str, Job] = {
+    work.POSTMORTEM_REMINDER: remind_postmortem,
     work.SLACK_SETUP: finish_slack_setup,
     work.UPDATE_REMINDER: remind_update,
 }

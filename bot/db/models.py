@@ -21,6 +21,11 @@ class Status(StrEnum):
     IDENTIFIED = "Identified"
     MONITORING = "Monitoring"
     RESOLVED = "Resolved"
+    CLOSED = "Closed"  # resolved and its postmortem done
+
+
+OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+ENDED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 class IncidentCounter(Base):
@@ -60,6 +65,11 @@ class Incident(Base):
     slack_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Whoever is doing the Slack side holds it until then, so two workers never do it at once.
     slack_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # What the resolver wrote: the summary, the root cause in brief, the fix.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # When the next update is promised (declaration or last update + the cadence); NULL: no cadence.
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The response_url of the command that declared it, for telling the declarer how it went.

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment
-from bot.errors import NotFound
-from bot.incidents import timeline
+from bot.incidents import queries, timeline
 from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role
 
 SCRIBE_ROLE = "scribe"
@@ -92,7 +91,7 @@ def assign(
     role = policy.role(role_key)
     try:
         with transaction(sessions) as session:
-            incident = _incident(session, incident_id)
+            incident = queries.lock(session, incident_id)
             current = _current(session, incident_id, role.key)
             previous = current.user_id if current else None
             if previous == user:
@@ -152,7 +151,7 @@ def release(
     """The holder steps down (the commander and admins may stand someone down too)."""
     role = policy.role(role_key)
     with transaction(sessions) as session:
-        incident = _incident(session, incident_id)
+        incident = queries.lock(session, incident_id)
         current = _current(session, incident_id, role.key)
         if current is None:
             return RoleChange(incident, role, Outcome.UNCHANGED, None, None, actor)
@@ -181,13 +180,6 @@ def _end(session: Session, assignment: RoleAssignment, now: datetime) -> bool:
         raise Refusal("Someone changed this role at the same moment; look at the panel and try again.")
     session.expire(assignment)
     return ended
-
-
-def _incident(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound(f"incident {incident_id}")
-    return incident
 
 
 def _load(sessions: sessionmaker[Session], incident_id: int) -> Incident:

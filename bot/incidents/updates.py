@@ -12,15 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import work
 from bot.db.engine import transaction
-from bot.db.models import Incident, Status, StatusUpdate
-from bot.errors import InputError, NotFound
-from bot.incidents import timeline
+from bot.db.models import ENDED_STATUSES, OPEN_STATUSES, Incident, Status, StatusUpdate
+from bot.errors import InputError
+from bot.incidents import queries, timeline
 from bot.policy import Policy
 from bot.text import clean_block, clean_line
 
 UPDATE_MAX = 2500
 EXPECTED_MAX = 200
-OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
 NEXT_UPDATE_CHOICES = ("5m", "10m", "15m", "30m", "1h", "2h", "4h", "8h", "1d")
 
 
@@ -48,11 +47,9 @@ def parse_status(text: str) -> Status:
 
 
 def _load_open(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound(f"incident {incident_id}")
-    if incident.status == Status.RESOLVED.value:
-        raise Closed(f"{incident.ref} is resolved; reopen it first with `/incident reopen`.")
+    incident = queries.lock(session, incident_id)
+    if incident.status in (s.value for s in ENDED_STATUSES):
+        raise Closed(f"{incident.ref} is {incident.status.lower()}; reopen it first with `/incident reopen`.")
     return incident
 
 

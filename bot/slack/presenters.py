@@ -36,6 +36,10 @@ class IncidentFacts:
     cadence: str | None
     age: str
     next_update_at: datetime | None
+    summary: str
+    root_cause: str
+    fix: str
+    responders: list[str]  # everyone who held a role, in the order they first took one
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -62,4 +66,8 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
         cadence=humanize_duration(cadence) if cadence else None,
         age=humanize_duration((incident.resolved_at or now) - incident.declared_at),
         next_update_at=incident.next_update_at,
+        summary=incident.summary,
+        root_cause=incident.root_cause,
+        fix=incident.fix,
+        responders=list(dict.fromkeys(r.user_id for r in incident.roles)),
     )

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from bot.context import Context
 from bot.db.engine import transaction
-from bot.db.models import Incident, Status
+from bot.db.models import OPEN_STATUSES, Incident
 from bot.incidents import timeline
 from bot.incidents.updates import cadence
 from bot.slack.presenters import facts
 
 log = logging.getLogger(__name__)
+
+OPEN = {s.value for s in OPEN_STATUSES}
 
 
 def remind(ctx: Context, incident_id: int) -> datetime | None:
@@ -23,7 +25,7 @@ def remind(ctx: Context, incident_id: int) -> datetime | None:
     """
     with ctx.sessions() as session:
         incident = session.get(Incident, incident_id)
-    if incident is None or incident.status == Status.RESOLVED.value:
+    if incident is None or incident.status not in OPEN:
         return None
     every = cadence(ctx.policy, incident)
     if every is None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.db.models import OPEN_STATUSES
 from bot.incidents.roles import Outcome, RoleChange
 from bot.slack import announcements
 from bot.slack.presenters import facts
+from bot.slack.resolution_posts import COMMS_ROLE, send_statuspage_draft
 from bot.slack.steps import Steps
+
+OPEN = {s.value for s in OPEN_STATUSES}
 
 
 def announce(ctx: Context, change: RoleChange) -> Steps:
@@ -28,6 +32,9 @@ def announce(ctx: Context, change: RoleChange) -> Steps:
         user = change.user
         dm = ctx.render.message("role_dm", change=change, i=i)
         steps.run("sending them their responsibilities", lambda: ctx.slack.dm(user, dm))
+    if change.user and change.role.key == COMMS_ROLE and incident.status in OPEN:
+        user = change.user
+        steps.run("sending the status page draft", lambda: send_statuspage_draft(ctx, incident, user))
     if change.previous and change.previous != change.actor:
         previous = change.previous
         lost = ctx.render.message("role_lost_dm", change=change, i=i)

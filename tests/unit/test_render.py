@@ -188,3 +188,37 @@ def test_panels_and_dms_fit_block_kit_with_ten_roles() -> None:
                 message = renderer.message(template, change=change, i=i)
                 check_message(message)
                 assert_no_live_tokens(message.text)
+
+
+@pytest.mark.parametrize("text", ["Checkout down", HOSTILE, "x" * 5000])
+def test_resolution_templates(text: str) -> None:
+    item = incident(text)
+    item.status, item.resolved_at = "Resolved", NOW
+    item.summary, item.root_cause, item.fix = text, text, text
+    item.roles.append(
+        RoleAssignment(role="comms_lead", user_id="U0COMMS", assigned_by="U0BOB", assigned_at=NOW)
+    )
+    i = facts(POLICY, item, NOW)
+    renderer = Renderer()
+    resolution = renderer.message("resolution", i=i, postmortem_within="2 days")
+    announcement = renderer.message("announcement", i=i)
+    reminder = renderer.message("postmortem_reminder", i=i, due=NOW + timedelta(hours=48))
+    for message in (resolution, announcement, reminder):
+        check_message(message)
+        for block in message.blocks:
+            if block["type"] != "header":
+                assert_no_live_tokens(json.dumps(block, ensure_ascii=False))
+    thanks = json.dumps(resolution.blocks)
+    assert "<@U0ALICE>, <@U0COMMS>" in thanks and "within 2 days" in thanks
+    assert "1 hour 15 minutes" in json.dumps(resolution.blocks)
+    assert announcement.blocks[0]["text"]["text"].startswith("✅ Resolved · INC-2026-0007")
+    for name in ("docs/statuspage_resolved.txt.j2", "docs/statuspage_investigating.txt.j2"):
+        draft = renderer.text(name, i=i, now=NOW, postmortem_within="2 days")
+        dm = renderer.message("statuspage_draft", i=i, draft=draft, stage="Resolved")
+        check_message(dm)
+        assert_no_live_tokens(json.dumps(dm.blocks))
+    check_view(
+        renderer.view(
+            "resolve", i=i, limits={"summary": 2000, "root_cause": 1000, "fix": 1000}, metadata="{}"
+        )
+    )
