@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
+from bot.policy_escalation import describe
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -57,6 +58,9 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     source = path or "built-in defaults"
     print(f"# {source}: valid. The effective policy:")
     print(dump_policy(policy), end="")
+    print("\n# The escalation timeline of each severity (counted from the declaration):")
+    for line in describe(policy.escalation, policy.severity_keys).splitlines():
+        print(f"#   {line}")
     return 0
 
 

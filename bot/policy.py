@@ -9,82 +9,29 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from bot.durations import DURATION_HELP, format_duration, parse_duration
+from bot.policy_escalation import Escalation
+from bot.policy_types import (
+    KEY,
+    NEXT_BUSINESS_DAY,
+    Duration,
+    OptionalDuration,
+    ResponseTarget,
+    Strict,
+    channel_name,
+    zone_name,
+)
 
 COMMANDER_ROLE = "ic"
 TECH_LEAD_ROLE = "tech_lead"
-NEXT_BUSINESS_DAY = "next-business-day"
 
 
-def _to_duration(value: Any) -> Any:
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} has no unit: write {DURATION_HELP}")
-    return value
-
-
-def _to_optional_duration(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "never", "")):
-        return None
-    return _to_duration(value)
-
-
-def _to_response_target(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().lower().replace(" ", "-") == NEXT_BUSINESS_DAY:
-        return NEXT_BUSINESS_DAY
-    return _to_duration(value)
-
-
-def _duration_text(value: timedelta | None) -> str | None:
-    return None if value is None else format_duration(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration)]
-OptionalDuration = Annotated[
-    timedelta | None, BeforeValidator(_to_optional_duration), PlainSerializer(_duration_text)
-]
-ResponseTarget = Annotated[
-    timedelta | Literal["next-business-day"],
-    BeforeValidator(_to_response_target),
-    PlainSerializer(lambda v: v if isinstance(v, str) else format_duration(v)),
-]
-
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_CHANNEL = re.compile(r"^(?:[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
-
-
-def _channel(value: str | None) -> str | None:
-    if value is None:
-        return None
-    name = value.strip().removeprefix("#")
-    if not _CHANNEL.match(name):
-        raise ValueError(
-            f"{value!r} is not a channel: use a channel name (lowercase letters, digits, - and _) or id"
-        )
-    return name
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Severity(_Strict):
+class Severity(Strict):
     key: str
     label: str = Field(min_length=1, max_length=40)
     description: str = Field(default="", max_length=140)
@@ -94,7 +41,7 @@ class Severity(_Strict):
     @field_validator("key")
     @classmethod
     def _key(cls, value: str) -> str:
-        if not _KEY.match(value):
+        if not KEY.match(value):
             raise ValueError("a severity key is 1-32 letters, digits, - or _ (e.g. P1)")
         return value.upper()
 
@@ -103,7 +50,7 @@ class Severity(_Strict):
         return f"{self.key} - {self.label}"
 
 
-class Role(_Strict):
+class Role(Strict):
     key: str
     name: str = Field(min_length=1, max_length=40)
     responsibilities: list[str] = Field(default_factory=list)
@@ -112,7 +59,7 @@ class Role(_Strict):
     @field_validator("key")
     @classmethod
     def _key(cls, value: str) -> str:
-        if not _KEY.match(value):
+        if not KEY.match(value):
             raise ValueError("a role key is 1-32 letters, digits, - or _ (e.g. tech_lead)")
         return value.lower()
 
@@ -204,7 +151,7 @@ DEFAULT_ROLES = (
 )
 
 
-class Admins(_Strict):
+class Admins(Strict):
     """People who may reassign any role (and, later, resolve, close and change severity)."""
 
     users: tuple[str, ...] = ()
@@ -227,7 +174,7 @@ class Admins(_Strict):
         return value
 
 
-class Policy(_Strict):
+class Policy(Strict):
     severities: tuple[Severity, ...] = Field(default=DEFAULT_SEVERITIES, min_length=1)
     announcement_channel: str = "incident-response"
     leadership_channel: str | None = "leadership"
@@ -238,11 +185,12 @@ class Policy(_Strict):
     postmortem_due_within: Duration = timedelta(hours=48)
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     admins: Admins = Admins()
+    escalation: Escalation = Escalation()
     templates_dir: Path | None = None
     timezone: str = "UTC"
 
     _channel_names = field_validator("announcement_channel", "leadership_channel")(
-        classmethod(lambda cls, v: _channel(v))
+        classmethod(lambda cls, v: channel_name(v))
     )
 
     @field_validator("channel_prefix")
@@ -252,14 +200,7 @@ class Policy(_Strict):
             raise ValueError("the prefix is 1-20 lowercase letters, digits, - or _ (e.g. inc)")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as UTC or Europe/Berlin") from None
-        return value
+    _zone = field_validator("timezone")(classmethod(lambda cls, v: zone_name(v)))
 
     @field_validator("leadership_severities", mode="before")
     @classmethod
@@ -286,6 +227,16 @@ class Policy(_Strict):
             raise ValueError(f"role {', '.join(dupes)} is defined twice; each key must be unique")
         if COMMANDER_ROLE not in role_keys:
             raise ValueError(f"roles must include the commander role, key {COMMANDER_ROLE!r}")
+        unknown = [k for k in self.escalation.severities if k not in keys]
+        if unknown and "escalation" not in self.model_fields_set:
+            # The built-in escalation plan speaks of P1-P4: keep what matches the severities defined.
+            kept = {k: v for k, v in self.escalation.severities.items() if k in keys}
+            object.__setattr__(self, "escalation", self.escalation.model_copy(update={"severities": kept}))
+        elif unknown:
+            raise ValueError(
+                f"escalation.severities names {', '.join(unknown)}, which is not a severity; "
+                f"allowed: {', '.join(keys)}"
+            )
         return self
 
     # -- lookups -------------------------------------------------------------------------------

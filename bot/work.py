@@ -24,6 +24,8 @@ from bot.db.models import ScheduledWork
 UPDATE_REMINDER = "update_reminder"
 SLACK_SETUP = "slack_setup"
 POSTMORTEM_REMINDER = "postmortem_reminder"
+ESCALATION = "escalation"
+PAGE = "page"
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot import work
+from bot import paging, work
 from bot.context import Context
+from bot.db.engine import transaction
 from bot.db.models import Incident
-from bot.slack import reminders, resolution_posts
+from bot.incidents import escalation, queries, timeline
+from bot.slack import escalations, reminders, resolution_posts
 from bot.slack.presenters import facts
 from bot.slack.provision import provision
 
@@ -45,7 +47,51 @@ def remind_postmortem(ctx: Context, claimed: work.Claimed) -> datetime | None:
     return None
 
 
+def escalate(ctx: Context, claimed: work.Claimed) -> datetime | None:
+    """Fire a tier if it still applies: recorded (and pages owed) in one transaction, then Slack."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        incident = queries.lock(session, claimed.incident_id)
+        notice = escalation.due_notice(session, ctx.policy, incident, claimed.key, claimed.details, now)
+        if notice is None:
+            return None
+        escalation.record(session, incident, notice, now)
+        for name, target in notice.targets:
+            if target.pages:
+                work.schedule(
+                    session, incident.id, work.PAGE, now, key=f"{name}:trigger", reason=notice.reason
+                )
+    with ctx.sessions() as session:
+        incident = session.get_one(Incident, claimed.incident_id)
+    escalations.notify(ctx, incident, notice)
+    return None
+
+
+def page(ctx: Context, claimed: work.Claimed) -> datetime | None:
+    """Send a trigger or resolve event; on failure say so in the incident channel and retry later."""
+    name, _, action = claimed.key.rpartition(":")
+    target = ctx.policy.escalation.targets.get(name)
+    with ctx.sessions() as session:
+        incident = session.get(Incident, claimed.incident_id)
+    if target is None or not target.pages or incident is None:
+        return None
+    reason = str(claimed.details.get("reason") or ("resolved" if action == "resolve" else "escalation"))
+    try:
+        paging.send(ctx.policy.escalation, target, incident, action, reason)
+    except paging.PageFailed as failure:
+        if incident.channel_id and claimed.attempts in (0, 3, 10):
+            line = f":warning: Paging {name} ({action}) failed: {failure}. Retrying."
+            ctx.slack.post(incident.channel_id, ctx.render.message("notice", lines=[line]))
+        raise
+    with transaction(ctx.sessions) as session:
+        stored = session.get_one(Incident, claimed.incident_id)
+        timeline.record(session, stored, "paged", ctx.clock(), None, target=name, action=action)
+    return None
+
+
 JOBS: dict[str, Job] = {
+    work.ESCALATION: escalate,
+    work.PAGE: page,
     work.POSTMORTEM_REMINDER: remind_postmortem,
     work.SLACK_SETUP: finish_slack_setup,
     work.UPDATE_REMINDER: remind_update,

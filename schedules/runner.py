@@ -12,9 +12,11 @@ import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk.errors import SlackApiError
 
 from bot import work
 from bot.context import Context
+from bot.paging import PageFailed
 from bot.slack.gateway import error_name
 from schedules.jobs import JOBS
 
@@ -47,12 +49,14 @@ def run_one(ctx: Context, item: work.Claimed) -> None:
         again = job(ctx, item)
     except Exception as exc:
         backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**item.attempts, 3600))
+        expected = isinstance(exc, SlackApiError | PageFailed)  # the outside world said no; else a bug
         log.warning(
-            "scheduled %s for incident %s failed (%s); retrying",
+            "scheduled %s for incident %s failed (%s); retrying in %s",
             item.kind,
             item.incident_id,
             exc,
-            exc_info=not hasattr(exc, "response"),
+            backoff,
+            exc_info=not expected,
         )
         work.failed(ctx.sessions, item, error_name(exc), ctx.clock() + backoff)
         return

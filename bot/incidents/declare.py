@@ -14,7 +14,7 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
-from bot.incidents import timeline
+from bot.incidents import escalation, timeline
 from bot.incidents.numbering import next_number
 from bot.policy import COMMANDER_ROLE, Policy
 from bot.text import clean_block, clean_line
@@ -189,6 +189,7 @@ def declare(
                 incident.next_update_at = now + cadence
                 work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
             work.schedule(session, incident.id, work.SLACK_SETUP, now + setup_retry)
+            escalation.plan(session, policy, incident, now)
         with sessions() as session:
             return session.get_one(Incident, incident.id), True
     except IntegrityError:

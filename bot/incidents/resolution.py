@@ -10,7 +10,7 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, Incident, Status
 from bot.errors import InputError
-from bot.incidents import queries, timeline
+from bot.incidents import escalation, queries, timeline
 from bot.incidents.updates import cadence, plan_reminder
 from bot.policy import Policy
 from bot.text import clean_block
@@ -64,6 +64,7 @@ def resolve(
         incident.summary, incident.root_cause, incident.fix = summary, root_cause, fix
         incident.next_update_at = None
         work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP,))
+        escalation.resolve_pages(session, incident, now)
         work.schedule(session, incident.id, work.POSTMORTEM_REMINDER, now + policy.postmortem_reminder_after)
         timeline.record(session, incident, "resolved", now, actor, previous=previous, summary=summary)
     return _reload(sessions, incident_id)
@@ -85,6 +86,8 @@ def reopen(
         every = cadence(policy, incident)
         plan_reminder(session, policy, incident, now + every if every else None)
         timeline.record(session, incident, "reopened", now, actor, previous=previous)
+        session.flush()
+        escalation.plan(session, policy, incident, now)
     return _reload(sessions, incident_id)
 
 
@@ -98,7 +101,7 @@ def close(sessions: sessionmaker[Session], incident_id: int, actor: str, now: da
             raise WrongState(f"{incident.ref} is {incident.status}; resolve it before closing it.")
         incident.status = Status.CLOSED.value
         incident.closed_at = now
-        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP,))
+        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP, work.PAGE))
         timeline.record(session, incident, "closed", now, actor)
     return _reload(sessions, incident_id)
 

@@ -14,7 +14,7 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, OPEN_STATUSES, Incident, Status, StatusUpdate
 from bot.errors import InputError
-from bot.incidents import queries, timeline
+from bot.incidents import escalation, queries, timeline
 from bot.policy import Policy
 from bot.text import clean_block, clean_line
 
@@ -218,6 +218,7 @@ def change_severity(
         ).first()
         next_at = max(now, (last or incident.declared_at) + new_cadence) if new_cadence else None
         plan_reminder(session, policy, incident, next_at)
+        escalation.plan(session, policy, incident, now)
     with sessions() as session:
         return SeverityChange(session.get_one(Incident, incident_id), previous, upgrade)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.models import OPEN_STATUSES, Incident
-from bot.incidents import timeline
+from bot.incidents import escalation, timeline
 from bot.incidents.updates import cadence
 from bot.slack.presenters import facts
 
@@ -42,4 +42,5 @@ def remind(ctx: Context, incident_id: int) -> datetime | None:
     with transaction(ctx.sessions) as session:
         stored = session.get_one(Incident, incident_id)
         timeline.record(session, stored, "reminder_sent", sent, None, commander=stored.holder("ic"))
+        escalation.after_reminder(session, ctx.policy, stored, sent)
     return sent + every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -150,4 +151,7 @@ def test_bolt_socket_mode_end_to_end(standin: SlackStandIn) -> None:
     finally:
         handler.client.auto_reconnect_enabled = False
         standin.drop_socket_connections()
-        handler.close()
+        # slack_sdk's builtin client can race its own receiver thread when the server has just
+        # dropped the socket (it sets sock to None between the check and close()): teardown only.
+        with contextlib.suppress(AttributeError):
+            handler.close()

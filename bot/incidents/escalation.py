@@ -1,0 +1,158 @@
+"""Escalation: planning the tiers of an incident's severity, and deciding at fire time whether one
+still applies. Each tier fires at most once per incident; its key is ``<severity>:<index>``
+(``<severity>:declare`` for the at-once notifications), so a severity change never replays a
+tier already fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import work
+from bot.business_hours import next_business_morning
+from bot.db.models import OPEN_STATUSES, Incident, StatusUpdate, TimelineEvent
+from bot.durations import humanize_duration
+from bot.incidents import timeline
+from bot.policy import Policy
+from bot.policy_escalation import Target, Tier
+
+OPEN = {s.value for s in OPEN_STATUSES}
+AT_DECLARE = "declare"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A tier that is due and still applies: who to tell and why."""
+
+    key: str
+    targets: list[tuple[str, Target]]
+    reason: str
+    unacknowledged: bool
+
+
+def fired(session: Session, incident_id: int) -> set[str]:
+    query = select(TimelineEvent.details).where(
+        TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "escalated"
+    )
+    return {str(details.get("tier")) for details in session.scalars(query)}
+
+
+def _due(policy: Policy, incident: Incident, tier: Tier, start: datetime) -> datetime:
+    if isinstance(tier.after, timedelta):
+        return start + tier.after
+    return next_business_morning(start, policy.escalation.working_hours)
+
+
+def plan(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
+    """(Re)plan the time-based tiers of the incident's severity, counted from its declaration.
+
+    Tiers already past fire now, once; tiers fired before (under any severity key) do not again.
+    """
+    work.cancel(session, incident.id, work.ESCALATION)
+    if incident.status not in OPEN:
+        return
+    done = fired(session, incident.id)
+    severity = incident.severity
+    config = policy.escalation.for_severity(severity)
+    if config.at_declare and f"{severity}:{AT_DECLARE}" not in done:
+        work.schedule(session, incident.id, work.ESCALATION, now, key=f"{severity}:{AT_DECLARE}")
+    for index, tier in enumerate(config.tiers):
+        key = f"{severity}:{index}"
+        if tier.when == "update-overdue" or key in done:
+            continue
+        due = max(now, _due(policy, incident, tier, incident.declared_at))
+        work.schedule(session, incident.id, work.ESCALATION, due, key=key)
+
+
+def after_reminder(session: Session, policy: Policy, incident: Incident, reminded_at: datetime) -> None:
+    """A reminder went out: arm the update-overdue tiers, unless each has fired already."""
+    done = fired(session, incident.id)
+    for index, tier in enumerate(policy.escalation.for_severity(incident.severity).tiers):
+        key = f"{incident.severity}:{index}"
+        if tier.when != "update-overdue" or key in done:
+            continue
+        if work.due_at(session, incident.id, work.ESCALATION, key) is None:
+            due = _due(policy, incident, tier, reminded_at)
+            work.schedule(
+                session, incident.id, work.ESCALATION, due, key=key, reminded_at=reminded_at.isoformat()
+            )
+
+
+def _updated_since(session: Session, incident_id: int, since: datetime) -> bool:
+    query = select(StatusUpdate.id).where(StatusUpdate.incident_id == incident_id, StatusUpdate.at >= since)
+    return session.scalars(query).first() is not None
+
+
+def due_notice(
+    session: Session, policy: Policy, incident: Incident, key: str, details: dict[str, str], now: datetime
+) -> Notice | None:
+    """The notice for a due tier if it still applies (right severity, condition holds, not fired)."""
+    severity, _, which = key.partition(":")
+    if severity != incident.severity or incident.status not in OPEN or key in fired(session, incident.id):
+        return None
+    config = policy.escalation.for_severity(severity)
+    age = humanize_duration(now - incident.declared_at)
+    if which == AT_DECLARE:
+        names = config.at_declare
+        reason = f"{incident.severity} incident declared"
+        unacknowledged = incident.acknowledged_at is None
+    else:
+        index = int(which)
+        if index >= len(config.tiers):
+            return None
+        tier = config.tiers[index]
+        names = tier.notify
+        unacknowledged = incident.acknowledged_at is None
+        if tier.when == "unacknowledged":
+            if not unacknowledged:
+                return None
+            reason = f"No commander after {age}"
+        elif tier.when == "update-overdue":
+            reminded = datetime.fromisoformat(details.get("reminded_at", incident.declared_at.isoformat()))
+            if _updated_since(session, incident.id, reminded):
+                return None
+            silent = humanize_duration(now - reminded)
+            reason = f"No update for {silent} after the reminder: the incident has gone silent"
+        else:
+            reason = f"Still unresolved after {age}"
+    targets = [(name, policy.escalation.targets[name]) for name in names if name in policy.escalation.targets]
+    targets = [(name, target) for name, target in targets if target.reachable]
+    if not targets:
+        return None  # nobody configured for this tier: nothing to send, nothing to record
+    return Notice(key, targets, reason, unacknowledged)
+
+
+def record(session: Session, incident: Incident, notice: Notice, now: datetime) -> None:
+    timeline.record(
+        session,
+        incident,
+        "escalated",
+        now,
+        None,
+        tier=notice.key,
+        targets=[n for n, _ in notice.targets],
+        reason=notice.reason,
+    )
+
+
+def paged_targets(session: Session, incident_id: int) -> list[str]:
+    """Targets a trigger page reached and no resolve has followed yet."""
+    query = (
+        select(TimelineEvent.details)
+        .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "paged")
+        .order_by(TimelineEvent.id)
+    )
+    open_pages: dict[str, bool] = {}
+    for details in session.scalars(query):
+        open_pages[str(details.get("target"))] = details.get("action") == "trigger"
+    return [name for name, is_open in open_pages.items() if is_open]
+
+
+def resolve_pages(session: Session, incident: Incident, now: datetime) -> None:
+    """Owe a resolve event to every pager a trigger reached (PagerDuty closes the alert with it)."""
+    for name in paged_targets(session, incident.id):
+        work.schedule(session, incident.id, work.PAGE, now, key=f"{name}:resolve")
