@@ -64,6 +64,34 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import json
+
+    from bot import postmortem
+    from bot.clock import utcnow
+    from bot.db.engine import make_engine, make_session_factory
+    from bot.incidents import queries
+    from bot.slack.render import Renderer
+
+    settings = load_settings()
+    policy = _policy(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            incident = queries.by_ref(session, args.incident)
+            if incident is None:
+                print(f"incident-bot: no incident {args.incident} (like INC-2026-0007)", file=sys.stderr)
+                return 1
+            data = postmortem.document(session, policy, incident, utcnow())
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(postmortem.markdown(Renderer(policy.templates_dir), data), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="incident-bot", description="A Slack incident-response bot.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -76,12 +104,15 @@ def parser() -> argparse.ArgumentParser:
     )
     check = config.add_parser("check", help="validate a policy file and print the effective policy")
     check.add_argument("file", nargs="?", help="the policy file (default: $INCIDENT_BOT_CONFIG)")
+    export = sub.add_parser("export", help="write an incident's postmortem (Markdown, or --json) to stdout")
+    export.add_argument("incident", help="the incident id, e.g. INC-2026-0007")
+    export.add_argument("--json", action="store_true", help="the postmortem data as JSON instead of Markdown")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check}
+    handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
     try:
         return handlers[args.command](args)
     except (SettingsError, PolicyError) as exc:

@@ -181,6 +181,7 @@ class Policy(Strict):
     leadership_severities: tuple[str, ...] = ("P1",)
     channel_prefix: str = "inc"
     updates_in_thread: bool = True
+    timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+'-]{1,100}$")
     postmortem_reminder_after: Duration = timedelta(hours=24)
     postmortem_due_within: Duration = timedelta(hours=48)
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)

@@ -8,10 +8,12 @@ from bot.context import Context
 
 
 def register_all(app: App, ctx: Context) -> None:
-    from handlers import declare, resolve, roles, router, updates
+    from handlers import actions, declare, resolve, roles, router, timeline, updates
 
     router.register(app, ctx)
     declare.register(app, ctx)
     roles.register(app, ctx)
     updates.register(app, ctx)
     resolve.register(app, ctx)
+    timeline.register(app, ctx)
+    actions.register(app, ctx)

@@ -22,3 +22,11 @@ def selected(view: dict[str, Any], block_id: str) -> str:
 
 def checked(view: dict[str, Any], block_id: str) -> set[str]:
     return {str(o.get("value")) for o in _element(view, block_id).get("selected_options") or []}
+
+
+def user(view: dict[str, Any], block_id: str) -> str:
+    return str(_element(view, block_id).get("selected_user") or "")
+
+
+def day(view: dict[str, Any], block_id: str) -> str:
+    return str(_element(view, block_id).get("selected_date") or "")

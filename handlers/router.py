@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from handlers import declare, listing, resolve, roles, updates
+from handlers import actions, declare, listing, resolve, roles, timeline, updates
 from handlers.common import Command, reporting
 
 Run = Callable[[Context, Command], None]
@@ -59,6 +59,25 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "reopen": Subcommand(
         "/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command
+    ),
+    "note": Subcommand("/incident note <text>", "Add a note to the timeline.", timeline.note_command),
+    "timeline": Subcommand(
+        "/incident timeline",
+        "The timeline, in UTC and your own time (📌 a message to add it).",
+        timeline.timeline_command,
+    ),
+    "postmortem": Subcommand(
+        "/incident postmortem",
+        "Draft the postmortem from the timeline, uploaded here.",
+        timeline.postmortem_command,
+    ),
+    "action": Subcommand(
+        "/incident action [text @owner due YYYY-MM-DD]",
+        "Add a follow-up (a form without text).",
+        actions.action_command,
+    ),
+    "actions": Subcommand(
+        "/incident actions", "The follow-ups: mark done or reassign.", actions.actions_command
     ),
     "roles": Subcommand(
         "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot import paging, work
 from bot.context import Context
 from bot.db.engine import transaction
-from bot.db.models import Incident
+from bot.db.models import ActionItem, Incident
 from bot.incidents import escalation, queries, timeline
 from bot.slack import escalations, reminders, resolution_posts
 from bot.slack.presenters import facts
@@ -89,7 +89,23 @@ def page(ctx: Context, claimed: work.Claimed) -> datetime | None:
     return None
 
 
+def remind_follow_up(ctx: Context, claimed: work.Claimed) -> datetime | None:
+    """DM the owner when an item falls due, then once a day while it is open."""
+    with ctx.sessions() as session:
+        item = session.get(ActionItem, int(claimed.key))
+        incident = session.get(Incident, claimed.incident_id)
+    if item is None or incident is None or item.done_at is not None or not item.owner or item.due is None:
+        return None
+    today = ctx.clock().astimezone(ctx.policy.tz).date()
+    message = ctx.render.message(
+        "follow_up_reminder", a=item, i=facts(ctx.policy, incident, ctx.clock()), overdue=today > item.due
+    )
+    ctx.slack.dm(item.owner, message)
+    return ctx.clock() + timedelta(days=1)
+
+
 JOBS: dict[str, Job] = {
+    work.FOLLOW_UP: remind_follow_up,
     work.ESCALATION: escalate,
     work.PAGE: page,
     work.POSTMORTEM_REMINDER: remind_postmortem,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
@@ -129,7 +129,10 @@ class RoleAssignment(Base):
 
 class TimelineEvent(Base):
     __tablename__ = "timeline_events"
-    __table_args__ = (Index("ix_timeline_events_incident_at", "incident_id", "at"),)
+    __table_args__ = (
+        Index("ix_timeline_events_incident_at", "incident_id", "at"),
+        UniqueConstraint("source_key", name="uq_timeline_events_source_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -137,6 +140,8 @@ class TimelineEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(32), nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # For entries captured from Slack messages ("<channel>:<ts>"): the same message is one entry.
+    source_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class SlackMessage(Base):
@@ -196,3 +201,21 @@ class ScheduledWork(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ActionItem(Base):
+    """A follow-up from the incident: what, who, by when, and whether it is done."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_incident", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)

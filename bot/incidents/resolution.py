@@ -63,7 +63,8 @@ def resolve(
         incident.resolved_at = now
         incident.summary, incident.root_cause, incident.fix = summary, root_cause, fix
         incident.next_update_at = None
-        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP,))
+        # Pending triggers are dropped (no paging about a resolved incident); sent ones get a resolve.
+        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP, work.FOLLOW_UP))
         escalation.resolve_pages(session, incident, now)
         work.schedule(session, incident.id, work.POSTMORTEM_REMINDER, now + policy.postmortem_reminder_after)
         timeline.record(session, incident, "resolved", now, actor, previous=previous, summary=summary)
@@ -101,7 +102,7 @@ def close(sessions: sessionmaker[Session], incident_id: int, actor: str, now: da
             raise WrongState(f"{incident.ref} is {incident.status}; resolve it before closing it.")
         incident.status = Status.CLOSED.value
         incident.closed_at = now
-        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP, work.PAGE))
+        work.cancel_all_but(session, incident.id, keep=work.KEEP_AFTER_END)
         timeline.record(session, incident, "closed", now, actor)
     return _reload(sessions, incident_id)
 

@@ -90,3 +90,38 @@ class SlackGateway:
 
     def bot_user_id(self) -> str:
         return str(self.client.auth_test()["user_id"])
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message by its ts, in the channel or in a thread."""
+        reply = self.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+        for message in reply.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+        try:
+            reply = self.client.conversations_replies(channel=channel, ts=ts, limit=1, inclusive=True)
+        except SlackApiError as exc:
+            if error_name(exc) == "thread_not_found":
+                return None
+            raise
+        return next((dict(m) for m in reply.get("messages") or [] if m.get("ts") == ts), None)
+
+    def upload(self, channel: str, filename: str, content: str, title: str, comment: str) -> str | None:
+        """Upload a text file into the channel (files.getUploadURLExternal + completeUploadExternal).
+
+        Returns the file's permalink when Slack gives one.
+        """
+        reply = self.client.files_upload_v2(
+            channel=channel, filename=filename, content=content, title=title, initial_comment=comment
+        )
+        file = reply.get("file") or (reply.get("files") or [{}])[0]
+        if not isinstance(file, dict):
+            return None
+        if not file.get("permalink") and file.get("id"):
+            file = self.client.files_info(file=file["id"]).get("file") or {}
+        link = file.get("permalink")
+        return str(link) if link else None
+
+    def bookmark(self, channel: str, title: str, link: str) -> str:
+        """Add a link bookmark to the channel; returns the bookmark's id."""
+        reply = self.client.bookmarks_add(channel_id=channel, title=title, type="link", link=link)
+        return str((reply.get("bookmark") or {}).get("id") or "")

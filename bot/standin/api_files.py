@@ -49,6 +49,7 @@ def file_object(ws: Workspace, file: StoredFile) -> dict[str, Any]:
         "mode": "hosted",
         "is_external": False,
         "url_private": f"{ws.config.http_base}/files/{file.id}/{file.name}",
+        "permalink": f"{ws.config.http_base}/files/{ws.config.team_id}/{file.id}/{file.name}",
         "channels": [file.channel] if file.channel else [],
     }
 
@@ -85,7 +86,15 @@ def complete_upload(ws: Workspace, a: Args) -> dict[str, Any]:
     return {"ok": True, "files": [file_object(ws, f) for f in files]}
 
 
+def info(ws: Workspace, a: Args) -> dict[str, Any]:
+    file = ws.files.get(a.opt_str("file") or "")
+    if file is None or not file.completed:
+        raise SlackError("file_not_found")
+    return {"ok": True, "file": file_object(ws, file)}
+
+
 METHODS: dict[str, Handler] = {
+    "files.info": info,
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
 }

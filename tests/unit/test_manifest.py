@@ -75,9 +75,19 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "pins_add": "pins:write",
         "users_info": "users:read",
         "usergroups_users_list": "usergroups:read",
+        "conversations_history": "channels:history",
+        "files_upload_v2": "files:write",
+        "bookmarks_add": "bookmarks:write",
     }
     code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "standin" not in p.parts)
     code += "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
     used = {scope for method, scope in needed.items() if method == "commands" or f".{method}(" in code}
     used.add("chat:write.public")  # announcements go to channels the bot has not joined
+    used.add("reactions:read")  # the reaction_added / reaction_removed events
     assert used == scopes
+
+
+def test_every_shortcut_in_the_manifest_has_a_listener_and_back() -> None:
+    in_manifest = {s["callback_id"] for s in MANIFEST["features"].get("shortcuts", [])}
+    listened = {name for kind, name in registered() if kind == "shortcut"}
+    assert in_manifest == listened

@@ -1,0 +1,161 @@
+"""Follow-ups: action items with an owner and a due date, reminded until done."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import work
+from bot.db.engine import transaction
+from bot.db.models import ActionItem
+from bot.errors import InputError, NotFound
+from bot.incidents import queries, timeline
+from bot.text import clean_line
+
+TEXT_MAX = 500
+_DUE = re.compile(r"\bdue\s+(\S+)\s*$", re.IGNORECASE)
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    text: str
+    owner: str | None
+    due: date | None
+
+
+def parse_due(text: str, today: date) -> date:
+    try:
+        due = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            {"due": f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01."}
+        ) from None
+    if due < today:
+        raise InputError({"due": f"{due.isoformat()} is in the past; pick today or a later day."})
+    return due
+
+
+def parse_command(args: str, today: date) -> Parsed:
+    """``<text> [@owner] [due YYYY-MM-DD]`` as Slack delivers it (mentions as ``<@U…|name>``)."""
+    due = None
+    match = _DUE.search(args)
+    if match:
+        due = parse_due(match.group(1), today)
+        args = args[: match.start()]
+    mentions = list(_MENTION.finditer(args))
+    owner_match = mentions[-1] if mentions else None  # the last mention is the owner
+    owner = owner_match.group(1) if owner_match else None
+    if owner_match is not None and not args[owner_match.end() :].strip():
+        args = args[: owner_match.start()]
+    return Parsed(args.strip(), owner, due)
+
+
+def reminder_time(due: date, zone: str, start: time) -> datetime:
+    """When the owner is first reminded: the morning of the due day, in the working time zone."""
+    return datetime.combine(due, start, tzinfo=ZoneInfo(zone))
+
+
+def add(
+    sessions: sessionmaker[Session],
+    incident_id: int,
+    *,
+    text: str,
+    owner: str | None,
+    due: date | None,
+    actor: str,
+    now: datetime,
+    remind_at: datetime | None,
+    source_key: str | None = None,
+) -> ActionItem | None:
+    """Add an item (None for a repeat of the same submission); schedules its reminder."""
+    text = clean_line(text)
+    if not text:
+        raise InputError(
+            {"text": "Say what must be done: `/incident action Add pool metrics @dana due 2026-12-01`."}
+        )
+    if len(text) > TEXT_MAX:
+        raise InputError(
+            {"text": f"The action item is {len(text)} characters; at most {TEXT_MAX} are allowed."}
+        )
+    try:
+        with transaction(sessions) as session:
+            incident = queries.lock(session, incident_id)
+            item = ActionItem(
+                incident_id=incident.id,
+                text=text,
+                owner=owner,
+                due=due,
+                created_by=actor,
+                created_at=now,
+                source_key=source_key,
+            )
+            session.add(item)
+            session.flush()
+            timeline.record(
+                session, incident, "action_added", now, actor, text=text, owner=owner, item=item.id
+            )
+            if owner and remind_at:
+                work.schedule(session, incident.id, work.FOLLOW_UP, remind_at, key=str(item.id))
+    except IntegrityError:
+        return None
+    return item
+
+
+def items(session: Session, incident_id: int) -> list[ActionItem]:
+    query = select(ActionItem).where(ActionItem.incident_id == incident_id).order_by(ActionItem.id)
+    return list(session.scalars(query))
+
+
+def _item(session: Session, item_id: int) -> ActionItem:
+    item = session.get(ActionItem, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"action item {item_id}")
+    return item
+
+
+def mark_done(sessions: sessionmaker[Session], item_id: int, actor: str, now: datetime) -> ActionItem | None:
+    """Done; its reminders stop. None when it was done already."""
+    with transaction(sessions) as session:
+        item = _item(session, item_id)
+        if item.done_at is not None:
+            return None
+        item.done_at, item.done_by = now, actor
+        work.cancel(session, item.incident_id, work.FOLLOW_UP, key=str(item.id))
+        incident = queries.lock(session, item.incident_id)
+        timeline.record(session, incident, "action_done", now, actor, item=item.id, text=item.text)
+    return item
+
+
+def reassign(
+    sessions: sessionmaker[Session],
+    item_id: int,
+    owner: str,
+    actor: str,
+    now: datetime,
+    remind_at: datetime | None,
+) -> ActionItem | None:
+    with transaction(sessions) as session:
+        item = _item(session, item_id)
+        if item.owner == owner or item.done_at is not None:
+            return None
+        item.owner = owner
+        if remind_at:
+            work.schedule(session, item.incident_id, work.FOLLOW_UP, max(remind_at, now), key=str(item.id))
+        incident = queries.lock(session, item.incident_id)
+        timeline.record(session, incident, "action_reassigned", now, actor, item=item.id, owner=owner)
+    return item
+
+
+def load(sessions: sessionmaker[Session], item_id: int) -> ActionItem | None:
+    with sessions() as session:
+        return session.get(ActionItem, item_id)
+
+
+ONE_DAY = timedelta(days=1)

@@ -1,0 +1,70 @@
+"""The timeline told in words: one line per event, for Slack and for the postmortem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.db.models import TimelineEvent
+from bot.policy import Policy
+
+Person = Callable[[str | None], str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    actor: str | None
+    kind: str
+    text: str  # written by the bot only (names from the policy, people as ``person`` shows them)
+    quoted: str = ""  # what a person wrote (a note, a captured message): escape it where it is shown
+
+
+def _role(policy: Policy, key: Any) -> str:
+    found = policy.find_role(str(key))
+    return found.name if found else str(key)
+
+
+def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
+    d = event.details or {}
+    who = person(event.actor)
+    kind = event.kind
+    texts: dict[str, Callable[[], str]] = {
+        "declared": lambda: f"Declared as {d.get('severity')} by {who}",
+        "role_assigned": lambda: f"{person(d.get('user'))} became {_role(policy, d.get('role'))}",
+        "role_handed_over": lambda: (
+            f"{_role(policy, d.get('role'))} handed over"
+            f" from {person(d.get('previous'))} to {person(d.get('user'))}"
+        ),
+        "role_released": lambda: (
+            f"{person(d.get('previous'))} stepped down as {_role(policy, d.get('role'))}"
+        ),
+        "acknowledged": lambda: f"Acknowledged: {who} took command",
+        "channel_created": lambda: f"Channel #{d.get('name')} created",
+        "status_changed": lambda: f"Status {d.get('previous')} → {d.get('status')} ({who})",
+        "severity_changed": lambda: f"Severity {d.get('previous')} → {d.get('severity')} ({who})",
+        "update_posted": lambda: f"Update posted by {who} (status {d.get('status')})",
+        "reminder_sent": lambda: "Update reminder sent",
+        "reminder_snoozed": lambda: f"Reminder snoozed {d.get('minutes')} minutes by {who}",
+        "escalated": lambda: f"Escalated to {', '.join(d.get('targets') or [])}: {d.get('reason')}",
+        "paged": lambda: f"Paged {d.get('target')} ({d.get('action')})",
+        "resolved": lambda: f"Resolved by {who}",
+        "reopened": lambda: f"Reopened by {who}",
+        "closed": lambda: f"Closed by {who}: postmortem done",
+        "note": lambda: f"Note by {who}",
+        "message": lambda: f"Message from {who}",
+        "action_added": lambda: f"Action item added by {who}",
+    }
+    text = texts.get(kind, lambda: kind.replace("_", " ").capitalize())()
+    quoted = (
+        str(d.get("text") or d.get("summary") or "")
+        if kind in ("note", "message", "resolved", "action_added")
+        else ""
+    )
+    return Entry(event.at, event.actor, kind, text, quoted)
+
+
+def tell(events: list[TimelineEvent], policy: Policy, person: Person) -> list[Entry]:
+    return [describe(e, policy, person) for e in events]
