@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
+from bot.db.models import ENDED_STATUSES
 from bot.errors import InputError
 from bot.incidents import resolution
 from bot.slack import resolution_posts
@@ -26,6 +27,13 @@ LIMITS = {
 def resolve_command(ctx: Context, command: Command) -> None:
     incident = incident_here(ctx, command)
     if incident is None:
+        return
+    if incident.status in (s.value for s in ENDED_STATUSES):
+        when = f" at {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""
+        ctx.slack.reply(
+            command.response_url,
+            notice(ctx, f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` reopens it."),
+        )
         return
     view = ctx.render.view(
         "resolve",

@@ -50,10 +50,10 @@ def parse_command(args: str, today: date) -> Parsed:
         due = parse_due(match.group(1), today)
         args = args[: match.start()]
     mentions = list(_MENTION.finditer(args))
-    owner_match = mentions[-1] if mentions else None  # the last mention is the owner
-    owner = owner_match.group(1) if owner_match else None
-    if owner_match is not None and not args[owner_match.end() :].strip():
-        args = args[: owner_match.start()]
+    last = mentions[-1] if mentions else None
+    owner = None
+    if last is not None and not args[last.end() :].strip():  # a mention at the end names the owner
+        owner, args = last.group(1), args[: last.start()]
     return Parsed(args.strip(), owner, due)
 
 
