@@ -32,7 +32,10 @@ def resolve_command(ctx: Context, command: Command) -> None:
         when = f" at {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""
         ctx.slack.reply(
             command.response_url,
-            notice(ctx, f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` reopens it."),
+            notice(
+                ctx,
+                f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` undoes it.",
+            ),
         )
         return
     view = ctx.render.view(

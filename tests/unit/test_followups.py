@@ -24,7 +24,9 @@ def test_parse_action_items(args: str, expected: Parsed) -> None:
     assert parse_command(args, TODAY) == expected
 
 
-@pytest.mark.parametrize(("args", "says"), [("x due 2026-11-22", "in the past"), ("x due 12/01", "YYYY-MM-DD")])
+@pytest.mark.parametrize(
+    ("args", "says"), [("x due 2026-11-22", "in the past"), ("x due 12/01", "YYYY-MM-DD")]
+)
 def test_bad_due_dates(args: str, says: str) -> None:
     with pytest.raises(InputError, match=says):
         parse_command(args, TODAY)

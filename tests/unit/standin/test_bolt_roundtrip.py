@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.standin import SignedSender, SlackStandIn, payloads
+from tests.unit.standin.sockets import close_client
 
 SECRET = "standin-signing-secret"
 MODAL: dict[str, Any] = {
@@ -149,9 +149,4 @@ def test_bolt_socket_mode_end_to_end(standin: SlackStandIn) -> None:
         ack = standin.wait_for_ack(envelope_id)
         assert ack["payload"] == {"response_action": "errors", "errors": {"title": "Too vague"}}
     finally:
-        handler.client.auto_reconnect_enabled = False
-        standin.drop_socket_connections()
-        # slack_sdk's builtin client can race its own receiver thread when the server has just
-        # dropped the socket (it sets sock to None between the check and close()): teardown only.
-        with contextlib.suppress(AttributeError):
-            handler.close()
+        close_client(standin, handler.client)

@@ -13,6 +13,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from bot.standin import SlackStandIn, payloads
+from tests.unit.standin.sockets import close_client
 
 
 @pytest.fixture
@@ -36,10 +37,7 @@ def sm_client(standin: SlackStandIn) -> Iterator[tuple[SocketModeClient, list[st
     try:
         yield client, raw, received
     finally:
-        # Closing from our side first spares the builtin client its 3 s blocking recv() on close().
-        client.auto_reconnect_enabled = False
-        standin.drop_socket_connections()
-        client.close()
+        close_client(standin, client)
 
 
 def test_builtin_client_round_trip(
