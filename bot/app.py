@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -34,18 +35,31 @@ class BotApp:
     def start_scheduler(self) -> None:
         self.scheduler.start()
 
-    def close(self) -> None:
-        """Stop the tick, let running work finish, release the database."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
-        self.executor.shutdown(wait=True)
-        self.ctx.engine.dispose()
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the tick, let running work finish (up to ``timeout`` seconds), release the database.
+
+        Returns False when work was still running at the timeout (a Slack call in its retries):
+        what it committed is kept, and the scheduler finishes the Slack side after a restart.
+        """
+        done = threading.Event()
+
+        def stop() -> None:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            self.executor.shutdown(wait=True)
+            self.ctx.engine.dispose()
+            done.set()
+
+        worker = threading.Thread(target=stop, name="shutdown", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        return done.is_set()
 
 
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
     engine = make_engine(settings.database_url)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-    slack = SlackGateway(client)
+    slack = SlackGateway(client, pace=settings.slack_channel_pace)
     ctx = Context(
         settings=settings,
         policy=policy,

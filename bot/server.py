@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable
@@ -52,6 +53,20 @@ def _on_stop(stop: Callable[[], None]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def _finish(bot: BotApp) -> None:
+    grace = bot.ctx.settings.shutdown_grace
+    if bot.close(timeout=grace):
+        log.info("stopped")
+        return
+    log.warning(
+        "work still running after %ss (Slack retries); stopping anyway: what was committed is kept "
+        "and the scheduler finishes the Slack side after the restart",
+        grace,
+    )
+    logging.shutdown()
+    os._exit(0)  # worker threads would otherwise keep the process alive until their retries end
+
+
 def _exit() -> None:
     raise SystemExit(0)
 
@@ -67,8 +82,7 @@ def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
         server.run()  # returns once the stop signal raised SystemExit inside its loop
     finally:
         server.task_dispatcher.shutdown()
-        bot.close()
-        log.info("stopped")
+        _finish(bot)
 
 
 def serve_socket_mode(bot: BotApp, app_token: str) -> None:
@@ -87,5 +101,4 @@ def serve_socket_mode(bot: BotApp, app_token: str) -> None:
             handler.close()  # type: ignore[no-untyped-call]
         except Exception:  # slack_sdk's client can race its receiver thread on close; we are stopping
             log.warning("closing the Socket Mode connection failed", exc_info=True)
-        bot.close()
-        log.info("stopped")
+        _finish(bot)

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     slack_retry_after: float = Field(
         default=30.0, gt=0, description="Seconds before the scheduler retries Slack work that failed"
     )
+    slack_channel_pace: float = Field(
+        default=1.0, ge=0, description="Seconds between the bot's messages in one channel (Slack's limit)"
+    )
+    slack_setup_lease: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds one worker may spend on a declare's Slack side before another may",
+    )
+    shutdown_grace: float = Field(
+        default=10.0, ge=0, description="Seconds to let running work finish on SIGTERM before exiting"
+    )
     http_threads: int = Field(default=16, ge=1, description="HTTP server worker threads")
     worker_threads: int = Field(default=16, ge=1, description="Threads for work after the ack")
     log_level: str = Field(default="INFO")

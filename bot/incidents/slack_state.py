@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,10 +19,8 @@ from bot.db.engine import transaction
 from bot.db.models import Incident, SlackMessage
 from bot.incidents import timeline
 
-LEASE = timedelta(minutes=2)
 
-
-def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime) -> bool:
+def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime, lease: timedelta) -> bool:
     """Atomically take the Slack-side lease; False when someone else holds it or it is done."""
     with transaction(sessions) as session:
         result = session.execute(
@@ -32,7 +30,7 @@ def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime)
                 Incident.slack_ready_at.is_(None),
                 or_(Incident.slack_lease_until.is_(None), Incident.slack_lease_until < now),
             )
-            .values(slack_lease_until=now + LEASE)
+            .values(slack_lease_until=now + lease)
         )
         return bool(cast(CursorResult[Any], result).rowcount)
 
@@ -74,3 +72,10 @@ def record_message(
 def load(sessions: sessionmaker[Session], incident_id: int) -> Incident:
     with sessions() as session:
         return session.get_one(Incident, incident_id)
+
+
+def channel_in_use(sessions: sessionmaker[Session], channel_id: str) -> bool:
+    with sessions() as session:
+        return (
+            session.scalars(select(Incident.id).where(Incident.channel_id == channel_id)).first() is not None
+        )

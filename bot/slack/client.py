@@ -15,9 +15,9 @@ from slack_sdk.webhook import WebhookClient
 def retry_handlers() -> list[RetryHandler]:
     """Retry connection errors, 429s (honouring Retry-After) and 5xx replies."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=4),
+        RateLimitErrorRetryHandler(max_retry_count=8),
+        ServerErrorRetryHandler(max_retry_count=5),
     ]
 
 

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.client import make_webhook_client
+from bot.slack.pacing import ChannelPacer
 from bot.slack.render import Message
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,13 @@ def error_name(exc: BaseException) -> str:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, pace: float = 1.0) -> None:
         self.client = client
+        self.pacer = ChannelPacer(pace)
 
     def post(self, channel: str, message: Message, **extra: Any) -> tuple[str, str]:
-        """Post a message; returns its (channel id, ts)."""
+        """Post a message (paced per channel); returns its (channel id, ts)."""
+        self.pacer.wait(channel)
         reply = self.client.chat_postMessage(channel=channel, **message.as_kwargs(), **extra)
         return str(reply["channel"]), str(reply["ts"])
 
@@ -42,7 +45,7 @@ class SlackGateway:
             log.warning("response_url replied %s: %s", response.status_code, response.body)
 
     def dm(self, user: str, message: Message) -> None:
-        self.client.chat_postMessage(channel=user, **message.as_kwargs())
+        self.post(user, message)
 
     def create_channel(self, name: str, is_private: bool = False) -> str | None:
         """Create a channel; ``None`` when the name is taken."""
@@ -125,3 +128,17 @@ class SlackGateway:
         """Add a link bookmark to the channel; returns the bookmark's id."""
         reply = self.client.bookmarks_add(channel_id=channel, title=title, type="link", link=link)
         return str((reply.get("bookmark") or {}).get("id") or "")
+
+    def find_channel(self, name: str) -> dict[str, Any] | None:
+        """A channel by name (public or private the bot can see), or None."""
+        cursor = None
+        while True:
+            reply = self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for channel in reply.get("channels") or []:
+                if channel.get("name") == name:
+                    return dict(channel)
+            cursor = (reply.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None

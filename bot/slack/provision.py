@@ -41,7 +41,8 @@ class Outcome:
 
 def provision(ctx: Context, incident_id: int) -> Outcome:
     """Do what is still owed on the Slack side of ``incident_id``; safe to call again at any time."""
-    if not slack_state.take_lease(ctx.sessions, incident_id, ctx.clock()):
+    lease = timedelta(seconds=ctx.settings.slack_setup_lease)
+    if not slack_state.take_lease(ctx.sessions, incident_id, ctx.clock(), lease):
         return Outcome(slack_state.load(ctx.sessions, incident_id), ran=False)
     incident = slack_state.load(ctx.sessions, incident_id)
     outcome = Outcome(incident, steps=Steps(incident.ref))
@@ -93,13 +94,23 @@ def _create_channel(ctx: Context, outcome: Outcome) -> None:
         name = channel_name(
             ctx.policy.channel_prefix, incident.year, incident.number, incident.title, attempt
         )
-        channel_id = ctx.slack.create_channel(name)
+        channel_id = ctx.slack.create_channel(name) or _ours_already(ctx, name)
         if channel_id is not None:
             outcome.incident = slack_state.record_channel(
                 ctx.sessions, incident.id, channel_id, name, ctx.clock()
             )
             return
     raise RuntimeError(f"no free channel name after {MAX_NAME_TRIES} tries")
+
+
+def _ours_already(ctx: Context, name: str) -> str | None:
+    """The channel named ``name`` if this bot made it and no incident has it: an earlier attempt
+    created it and died before recording it (a crash, a timeout). Adopt it rather than orphan it."""
+    channel = ctx.slack.find_channel(name)
+    if channel is None or channel.get("creator") != ctx.people.bot_user:
+        return None
+    channel_id = str(channel["id"])
+    return None if slack_state.channel_in_use(ctx.sessions, channel_id) else channel_id
 
 
 def _announce(ctx: Context, outcome: Outcome, purpose: str, channel: str) -> None:

@@ -37,6 +37,7 @@ def bot_env(standin: SlackStandIn, database_url: str, **extra: str) -> dict[str,
         DATABASE_URL=database_url,
         SCHEDULER_TICK="0.5",
         SLACK_RETRY_AFTER="2",
+        SLACK_CHANNEL_PACE="0",  # pacing has its own test; timing tests measure the scheduler
         LOG_LEVEL="INFO",
     )
     env.update(extra)

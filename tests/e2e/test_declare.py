@@ -200,7 +200,7 @@ def test_hostile_title_pings_nobody(standin: SlackStandIn, bot: RunningBot, data
 def test_slack_failing_keeps_the_incident_and_finishes_later(
     standin: SlackStandIn, bot: RunningBot, database_url: str
 ) -> None:
-    standin.fail_next("conversations.create", status=500, times=8)
+    standin.fail_next("conversations.create", status=500, times=6)  # one more than the retries
     payload = standin.slash_command_payload(text="declare P1 Database on fire")
     bot.sender.command(payload)
     reply = standin.wait_for_response(payload["response_url"], timeout=30)

@@ -76,6 +76,7 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "users_info": "users:read",
         "usergroups_users_list": "usergroups:read",
         "conversations_history": "channels:history",
+        "conversations_list": "channels:read",
         "files_upload_v2": "files:write",
         "bookmarks_add": "bookmarks:write",
     }
