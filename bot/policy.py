@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -174,6 +174,19 @@ class Admins(Strict):
         return value
 
 
+Permission = Literal["commander-and-admins", "anyone"]
+
+
+class Permissions(Strict):
+    """Who may do what. ``commander-and-admins``: the incident's commander and the admins (anyone,
+    while the incident has no commander); ``anyone``: everyone who can run the command."""
+
+    resolve: Permission = "commander-and-admins"
+    close: Permission = "commander-and-admins"
+    severity: Permission = "commander-and-admins"
+    reassign_roles: Permission = "commander-and-admins"
+
+
 class Policy(Strict):
     severities: tuple[Severity, ...] = Field(default=DEFAULT_SEVERITIES, min_length=1)
     announcement_channel: str = "incident-response"
@@ -186,6 +199,7 @@ class Policy(Strict):
     postmortem_due_within: Duration = timedelta(hours=48)
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     admins: Admins = Admins()
+    permissions: Permissions = Permissions()
     escalation: Escalation = Escalation()
     templates_dir: Path | None = None
     timezone: str = "UTC"

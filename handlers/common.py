@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from bot.context import Context
 from bot.db.models import Incident
-from bot.incidents import queries
+from bot.incidents import permissions, queries
+from bot.incidents.permissions import Action
 from bot.slack.render import Message
 from bot.slack.steps import Steps
 
@@ -128,3 +129,14 @@ def report_failures(ctx: Context, steps: Steps, reply_url: str | None, user: str
         out.append(f"The change is saved, but Slack failed at: {failed}. Try again, or check the bot's logs.")
     if out:
         tell(ctx, reply_url, user, trusted_notice(ctx, *out))
+
+
+def permitted(ctx: Context, action: Action, incident: Incident, actor: str, reply_url: str | None) -> bool:
+    """Check the policy's permissions; tells a refused person who may. Asks Slack about admins only
+    when the answer depends on it."""
+    if permissions.allowed(ctx.policy, action, incident, actor, is_admin=False):
+        return True
+    if permissions.allowed(ctx.policy, action, incident, actor, is_admin=ctx.people.is_admin(actor)):
+        return True
+    tell(ctx, reply_url, actor, trusted_notice(ctx, permissions.refusal(action, incident)))
+    return False

@@ -8,14 +8,23 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import Context
-from bot.db.models import ENDED_STATUSES
+from bot.db.models import ENDED_STATUSES, Incident
 from bot.errors import InputError
 from bot.incidents import resolution
 from bot.slack import resolution_posts
 from bot.slack.presenters import facts
 from bot.slack.update_posts import publish_change
 from handlers import forms
-from handlers.common import Command, incident_here, metadata, notice, report_failures, reporting, tell
+from handlers.common import (
+    Command,
+    incident_here,
+    metadata,
+    notice,
+    permitted,
+    report_failures,
+    reporting,
+    tell,
+)
 
 LIMITS = {
     "summary": resolution.SUMMARY_MAX,
@@ -30,13 +39,10 @@ def resolve_command(ctx: Context, command: Command) -> None:
         return
     if incident.status in (s.value for s in ENDED_STATUSES):
         when = f" at {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""
-        ctx.slack.reply(
-            command.response_url,
-            notice(
-                ctx,
-                f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` undoes it.",
-            ),
-        )
+        line = f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` undoes it."
+        ctx.slack.reply(command.response_url, notice(ctx, line))
+        return
+    if not permitted(ctx, "resolve", incident, command.user_id, command.response_url):
         return
     view = ctx.render.view(
         "resolve",
@@ -90,6 +96,10 @@ def register(app: App, ctx: Context) -> None:
             return  # answered in the ack
         info = metadata(body["view"])
         user = body["user"]["id"]
+        with ctx.sessions() as session:
+            current = session.get_one(Incident, int(info["incident_id"]))
+        if not permitted(ctx, "resolve", current, user, info.get("reply_url")):
+            return  # the commander changed while the form was open
         resolved = resolution.resolve(
             ctx.sessions, ctx.policy, int(info["incident_id"]), user, ctx.clock(), **fields
         )
@@ -100,6 +110,10 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "closing the incident")
     def postmortem_done(body: dict[str, Any]) -> None:
         user = body["user"]["id"]
+        with ctx.sessions() as session:
+            current = session.get(Incident, int(body["actions"][0]["value"]))
+        if current is None or not permitted(ctx, "close", current, user, body.get("response_url")):
+            return
         try:
             closed = resolution.close(ctx.sessions, int(body["actions"][0]["value"]), user, ctx.clock())
         except resolution.WrongState as error:

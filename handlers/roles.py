@@ -64,7 +64,8 @@ def change_role(
 
 
 def _admin(ctx: Context, actor: str) -> bool:
-    return ctx.people.is_admin(actor)
+    """Admins, or everyone when the policy lets anyone reassign roles."""
+    return ctx.policy.permissions.reassign_roles == "anyone" or ctx.people.is_admin(actor)
 
 
 def _after(ctx: Context, change: RoleChange, reply_url: str | None) -> None:

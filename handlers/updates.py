@@ -24,6 +24,7 @@ from handlers.common import (
     incident_here,
     metadata,
     notice,
+    permitted,
     report_failures,
     reporting,
     tell,
@@ -121,7 +122,7 @@ def status_command(ctx: Context, command: Command) -> None:
 def severity_command(ctx: Context, command: Command) -> None:
     """``severity`` opens the modal; ``severity <P1..P4> [reason]`` changes it at once."""
     incident = incident_here(ctx, command)
-    if incident is None:
+    if incident is None or not permitted(ctx, "severity", incident, command.user_id, command.response_url):
         return
     if not command.args:
         view = ctx.render.view(
@@ -139,6 +140,10 @@ def severity_command(ctx: Context, command: Command) -> None:
 def change_severity(
     ctx: Context, incident_id: int, key: str, reason: str, user: str, reply_url: str | None
 ) -> None:
+    with ctx.sessions() as session:
+        current = session.get_one(Incident, incident_id)
+    if not permitted(ctx, "severity", current, user, reply_url):
+        return  # (checked again: the commander may have changed while the form was open)
     try:
         change = updates.change_severity(
             ctx.sessions, ctx.policy, incident_id, key, user, ctx.clock(), reason

@@ -161,12 +161,24 @@ def test_unacknowledged_p1_escalates_in_order_until_someone_takes_command(
     assert sorted(escalated(database_url)) == ["P1:0", "P1:1", "P1:3", "P1:declare"]
     assert incident(database_url).acknowledged_at is not None
     # resolving sends PagerDuty the resolve event for the page it triggered
-    payload = standin.slash_command_payload(text="resolve", channel_id=inc.channel_id or "")
+    # only the commander (Bob now) or an admin may resolve
+    payload = standin.slash_command_payload(
+        text="resolve", channel_id=inc.channel_id or "", user_id="U0ALICE"
+    )
+    bot.sender.command(payload)
+    refusal = standin.wait_for_response(payload["response_url"])
+    assert (
+        refusal["text"]
+        == f"Only the Incident Commander (<@U0BOB>) or an incident admin may resolve {inc.ref}."
+    )
+    payload = standin.slash_command_payload(text="resolve", channel_id=inc.channel_id or "", user_id="U0BOB")
     bot.sender.command(payload)
     opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
     bot.sender.interaction(
         standin.view_submission_payload(
-            state({"summary": "Fixed", "root_cause": "", "fix": ""}), view_id=opened.response["view"]["id"]
+            state({"summary": "Fixed", "root_cause": "", "fix": ""}),
+            view_id=opened.response["view"]["id"],
+            user_id="U0BOB",
         )
     )
     events = receiver.wait("/pd", 2)
