@@ -16,6 +16,7 @@ from sqlalchemy import text
 from waitress.server import create_server
 
 from bot.app import BotApp
+from bot.request_guard import guard
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ StartResponse = Callable[..., Any]
 
 def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """``POST /slack/events`` for everything Slack sends; ``GET /healthz`` for load balancers."""
-    slack = SlackRequestHandler(bot.bolt, path="/slack/events")
+    slack = guard(SlackRequestHandler(bot.bolt, path="/slack/events"), bot.ctx.settings.slack_signing_secret)
 
     def health(start_response: StartResponse) -> list[bytes]:
         try:

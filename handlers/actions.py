@@ -14,7 +14,7 @@ from bot.incidents import followups
 from bot.slack.presenters import facts
 from bot.text import decode_slack_text
 from handlers import forms
-from handlers.common import Command, incident_here, metadata, notice, reporting, tell, trusted_notice
+from handlers.common import Command, incident_here, metadata, notice, number, reporting, tell, trusted_notice
 
 
 def _today(ctx: Context) -> date:
@@ -117,7 +117,7 @@ def register(app: App, ctx: Context) -> None:
         info = metadata(body["view"])
         add(
             ctx,
-            int(info["incident_id"]),
+            number(info.get("incident_id")),
             body["user"]["id"],
             info.get("reply_url"),
             parsed,
@@ -127,7 +127,7 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "marking the action item done")
     def done(body: dict[str, Any]) -> None:
         user = body["user"]["id"]
-        item = followups.mark_done(ctx.sessions, int(body["actions"][0]["value"]), user, ctx.clock())
+        item = followups.mark_done(ctx.sessions, number(body["actions"][0]["value"]), user, ctx.clock())
         if item is not None:
             tell(
                 ctx,
@@ -139,7 +139,7 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "reassigning the action item")
     def reassign(body: dict[str, Any]) -> None:
         action = body["actions"][0]
-        item_id = int(str(action["block_id"]).removeprefix("action_item:"))
+        item_id = number(str(action["block_id"]).removeprefix("action_item:"))
         owner, user = action.get("selected_user"), body["user"]["id"]
         if not owner:
             return

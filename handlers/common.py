@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from bot.context import Context
 from bot.db.models import Incident
+from bot.errors import NotFound
 from bot.incidents import permissions, queries
 from bot.incidents.permissions import Action
 from bot.slack.render import Message
@@ -19,6 +20,18 @@ from bot.slack.steps import Steps
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., None])
+
+
+class BadPayload(Exception):
+    """A button or form value that is not what the bot put there (stale, or crafted)."""
+
+
+def number(value: object) -> int:
+    """An id the bot put in a button value, block id or private_metadata."""
+    try:
+        return int(str(value))
+    except ValueError:
+        raise BadPayload(f"{str(value)[:40]!r} is not an id") from None
 
 
 @dataclass(frozen=True)
@@ -77,31 +90,34 @@ def reporting(ctx: Context, what: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> None:
+            body = kwargs.get("body") or {}
             try:
                 function(*args, **kwargs)
+            except (BadPayload, NotFound) as stale:
+                log.warning("%s: refused a stale or unexpected payload (%s)", what, stale)
+                _tell_safely(
+                    ctx, body, "That refers to something that is not there (any more); try the command again."
+                )
             except Exception:
                 log.exception("%s failed", what)
-                body = kwargs.get("body") or {}
-                user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
-                url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
-                if user:
-                    try:
-                        tell(
-                            ctx,
-                            url,
-                            user,
-                            notice(
-                                ctx,
-                                f"Sorry, {what} failed. What was saved is kept; "
-                                "try again, or check the bot's logs.",
-                            ),
-                        )
-                    except Exception:
-                        log.exception("could not tell %s that %s failed", user, what)
+                _tell_safely(
+                    ctx, body, f"Sorry, {what} failed. What was saved is kept; try again, or check the logs."
+                )
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _tell_safely(ctx: Context, body: dict[str, Any], line: str) -> None:
+    user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+    url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
+    if not user:
+        return
+    try:
+        tell(ctx, url, user, notice(ctx, line))
+    except Exception:
+        log.exception("could not tell %s: %s", user, line)
 
 
 def not_an_incident_channel(ctx: Context, name: str) -> Message:

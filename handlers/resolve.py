@@ -20,6 +20,7 @@ from handlers.common import (
     incident_here,
     metadata,
     notice,
+    number,
     permitted,
     report_failures,
     reporting,
@@ -97,11 +98,11 @@ def register(app: App, ctx: Context) -> None:
         info = metadata(body["view"])
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            current = session.get_one(Incident, int(info["incident_id"]))
+            current = session.get_one(Incident, number(info.get("incident_id")))
         if not permitted(ctx, "resolve", current, user, info.get("reply_url")):
             return  # the commander changed while the form was open
         resolved = resolution.resolve(
-            ctx.sessions, ctx.policy, int(info["incident_id"]), user, ctx.clock(), **fields
+            ctx.sessions, ctx.policy, number(info.get("incident_id")), user, ctx.clock(), **fields
         )
         if resolved is None:
             return  # a double submit, or someone resolved it first
@@ -111,11 +112,11 @@ def register(app: App, ctx: Context) -> None:
     def postmortem_done(body: dict[str, Any]) -> None:
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            current = session.get(Incident, int(body["actions"][0]["value"]))
+            current = session.get(Incident, number(body["actions"][0]["value"]))
         if current is None or not permitted(ctx, "close", current, user, body.get("response_url")):
             return
         try:
-            closed = resolution.close(ctx.sessions, int(body["actions"][0]["value"]), user, ctx.clock())
+            closed = resolution.close(ctx.sessions, number(body["actions"][0]["value"]), user, ctx.clock())
         except resolution.WrongState as error:
             tell(ctx, body.get("response_url"), user, notice(ctx, str(error)))
             return

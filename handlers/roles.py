@@ -13,7 +13,17 @@ from bot.incidents.roles import Outcome, Refusal, RoleChange
 from bot.policy import COMMANDER_ROLE
 from bot.slack import role_changes
 from bot.slack.presenters import facts
-from handlers.common import Command, incident_here, notice, report_failures, reporting, tell, trusted_notice
+from handlers.common import (
+    BadPayload,
+    Command,
+    incident_here,
+    notice,
+    number,
+    report_failures,
+    reporting,
+    tell,
+    trusted_notice,
+)
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -29,6 +39,8 @@ def change_role(
     release: bool = False,
 ) -> None:
     """Take (``user`` None), assign (``user`` given) or release a role, then tell Slack."""
+    if role_key not in {r.key for r in ctx.policy.roles}:
+        raise BadPayload(f"no role {role_key!r} in the policy")
     try:
         if release:
             change = roles.release(
@@ -78,7 +90,7 @@ def _after(ctx: Context, change: RoleChange, reply_url: str | None) -> None:
 
 def _parse_value(value: str) -> tuple[int, str]:
     incident_id, _, role_key = value.partition(":")
-    return int(incident_id), role_key
+    return number(incident_id), role_key
 
 
 def show_panel(ctx: Context, command: Command) -> None:

@@ -24,6 +24,7 @@ from handlers.common import (
     incident_here,
     metadata,
     notice,
+    number,
     permitted,
     report_failures,
     reporting,
@@ -196,7 +197,7 @@ def register(app: App, ctx: Context) -> None:
         except InputError:
             return
         info = metadata(body["view"])
-        post(ctx, int(info["incident_id"]), body["user"]["id"], info.get("reply_url"), **fields)
+        post(ctx, number(info.get("incident_id")), body["user"]["id"], info.get("reply_url"), **fields)
 
     @reporting(ctx, "changing the severity")
     def submit_severity(body: dict[str, Any]) -> None:
@@ -204,7 +205,7 @@ def register(app: App, ctx: Context) -> None:
         info = metadata(view)
         change_severity(
             ctx,
-            int(info["incident_id"]),
+            number(info.get("incident_id")),
             forms.selected(view, "severity"),
             forms.text(view, "reason"),
             body["user"]["id"],
@@ -217,7 +218,7 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "opening the update form")
     def open_from_reminder(body: dict[str, Any]) -> None:
         with ctx.sessions() as session:
-            incident = session.get(Incident, int(body["actions"][0]["value"]))
+            incident = session.get(Incident, number(body["actions"][0]["value"]))
         if incident is not None:
             open_update_modal(ctx, incident, body["trigger_id"], body.get("response_url"))
 
@@ -227,7 +228,7 @@ def register(app: App, ctx: Context) -> None:
         delay = SNOOZES[action["action_id"]]
         user = body["user"]["id"]
         try:
-            snoozed = updates.snooze(ctx.sessions, int(action["value"]), user, delay, ctx.clock())
+            snoozed = updates.snooze(ctx.sessions, number(action["value"]), user, delay, ctx.clock())
         except Closed as closed:
             tell(ctx, body.get("response_url"), user, notice(ctx, str(closed)))
             return
