@@ -82,6 +82,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             if incident is None:
                 print(f"incident-bot: no incident {args.incident} (like INC-2026-0007)", file=sys.stderr)
                 return 1
+            if incident.is_private and not args.include_private:
+                print(
+                    f"incident-bot: {args.incident} is private; add --include-private to export it",
+                    file=sys.stderr,
+                )
+                return 1
             data = postmortem.document(session, policy, incident, utcnow())
     finally:
         engine.dispose()
@@ -107,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write an incident's postmortem (Markdown, or --json) to stdout")
     export.add_argument("incident", help="the incident id, e.g. INC-2026-0007")
     export.add_argument("--json", action="store_true", help="the postmortem data as JSON instead of Markdown")
+    export.add_argument("--include-private", action="store_true", help="allow exporting a private incident")
     return top
 
 

@@ -76,6 +76,8 @@ def _declaration(ctx: Context, body: dict[str, Any]) -> declaring.Declaration:
         service=forms.text(view, "service"),
         declared_by=user,
         commander=user if "self" in forms.checked(view, "commander") else None,
+        is_private="private" in forms.checked(view, "private"),
+        responders=tuple(forms.users(view, "responders")),
         source_key=f"view:{view['id']}",
         reply_url=metadata(view).get("reply_url"),
     )

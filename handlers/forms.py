@@ -30,3 +30,7 @@ def user(view: dict[str, Any], block_id: str) -> str:
 
 def day(view: dict[str, Any], block_id: str) -> str:
     return str(_element(view, block_id).get("selected_date") or "")
+
+
+def users(view: dict[str, Any], block_id: str) -> list[str]:
+    return [str(u) for u in _element(view, block_id).get("selected_users") or []]

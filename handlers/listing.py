@@ -11,7 +11,9 @@ from handlers.common import Command, incident_here
 def list_open(ctx: Context, command: Command) -> None:
     now = ctx.clock()
     with ctx.sessions() as session:
-        incidents = [facts(ctx.policy, i, now) for i in queries.open_incidents(session)]
+        found = queries.open_incidents(session)
+    # private incidents are listed only to the people in them
+    incidents = [facts(ctx.policy, i, now) for i in found if ctx.people.can_see(i, command.user_id)]
     ctx.slack.reply(command.response_url, ctx.render.message("incident_list", incidents=incidents))
 
 

@@ -65,6 +65,9 @@ class Incident(Base):
     slack_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Whoever is doing the Slack side holds it until then, so two workers never do it at once.
     slack_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Private (security, data leak): a private channel, and nothing but its existence and
+    # severity shown outside it.
+    is_private: Mapped[bool] = mapped_column(default=False)
     # What the resolver wrote: the summary, the root cause in brief, the fix.
     summary: Mapped[str] = mapped_column(Text, default="")
     root_cause: Mapped[str] = mapped_column(Text, default="")

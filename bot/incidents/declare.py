@@ -41,6 +41,8 @@ class Declaration:
     commander: str | None = None
     source_key: str | None = None
     reply_url: str | None = None
+    is_private: bool = False
+    responders: tuple[str, ...] = ()
 
 
 def _limit(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> None:
@@ -60,6 +62,8 @@ def validate(
     commander: str | None = None,
     source_key: str | None = None,
     reply_url: str | None = None,
+    is_private: bool = False,
+    responders: tuple[str, ...] = (),
 ) -> Declaration:
     """Check and clean a declaration; raise InputError naming each bad field and what is allowed."""
     errors: dict[str, str] = {}
@@ -90,6 +94,8 @@ def validate(
         commander=commander,
         source_key=source_key,
         reply_url=reply_url,
+        is_private=is_private,
+        responders=tuple(dict.fromkeys(responders)),
     )
 
 
@@ -151,6 +157,7 @@ def declare(
                 declared_at=now,
                 source_key=declaration.source_key,
                 reply_url=declaration.reply_url,
+                is_private=declaration.is_private,
             )
             session.add(incident)
             session.flush()
@@ -162,6 +169,8 @@ def declare(
                 declaration.declared_by,
                 title=incident.title,
                 severity=incident.severity,
+                private=incident.is_private,
+                responders=list(declaration.responders),
             )
             if declaration.commander:
                 session.add(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import work
 from bot.db.engine import transaction
-from bot.db.models import Incident, SlackMessage
+from bot.db.models import Incident, SlackMessage, TimelineEvent
 from bot.incidents import timeline
 
 
@@ -79,3 +79,13 @@ def channel_in_use(sessions: sessionmaker[Session], channel_id: str) -> bool:
         return (
             session.scalars(select(Incident.id).where(Incident.channel_id == channel_id)).first() is not None
         )
+
+
+def declared_responders(sessions: sessionmaker[Session], incident_id: int) -> list[str]:
+    """The responders named in the declaration (invited to the channel with the declarer)."""
+    with sessions() as session:
+        query = select(TimelineEvent.details).where(
+            TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "declared"
+        )
+        details = session.scalars(query).first() or {}
+    return [str(u) for u in details.get("responders") or []]

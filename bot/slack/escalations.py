@@ -18,10 +18,12 @@ def notify(ctx: Context, incident: Incident, notice: Notice) -> Steps:
     for name, target in notice.targets:
         mentions = " ".join(f"<!subteam^{group}>" for group in target.usergroups)
         message = ctx.render.message("escalation", i=i, notice=notice, mentions=mentions)
+        # a private incident's details go to people, never to channels
+        public = ctx.render.message("private_notice", i=i, ended=False) if incident.is_private else message
         for user in target.users:
             steps.run(f"telling <@{user}>", partial(ctx.slack.dm, user, message))
         for channel in target.channels:
-            steps.run(f"posting in #{channel}", partial(ctx.slack.post, channel, message))
+            steps.run(f"posting in #{channel}", partial(ctx.slack.post, channel, public))
         people = [f"<@{u}>" for u in target.users] + [f"<!subteam^{g}>" for g in target.usergroups]
         people += [f"<#{c}>" if c[:1] in "CG" and c.isupper() else f"#{c}" for c in target.channels]
         if target.pages:

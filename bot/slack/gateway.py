@@ -142,3 +142,13 @@ class SlackGateway:
             cursor = (reply.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
+
+    def members(self, channel: str) -> set[str]:
+        members: set[str] = set()
+        cursor = None
+        while True:
+            reply = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            members.update(str(m) for m in reply.get("members") or [])
+            cursor = (reply.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members

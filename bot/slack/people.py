@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from bot.db.models import Incident
 from bot.policy import Admins
 from bot.slack.gateway import SlackGateway
 
@@ -29,6 +30,14 @@ class People:
         if user.get("is_bot") or user.get("is_app_user"):
             return f"<@{user_id}> is a bot; roles are for people."
         return None
+
+    def can_see(self, incident: Incident, user_id: str) -> bool:
+        """Whether ``user_id`` may see a private incident: its declarer, role holders, channel members."""
+        if not incident.is_private or user_id == incident.declared_by:
+            return True
+        if any(r.user_id == user_id for r in incident.roles):
+            return True
+        return bool(incident.channel_id) and user_id in self.slack.members(incident.channel_id or "")
 
     def is_admin(self, user_id: str) -> bool:
         if user_id in self.admins.users:

@@ -64,6 +64,7 @@ def _run(ctx: Context, outcome: Outcome) -> None:
     if incident.channel_id is not None:
         channel = incident.channel_id
         members = [incident.declared_by, incident.holder(COMMANDER_ROLE) or incident.declared_by]
+        members += slack_state.declared_responders(ctx.sessions, incident.id)
         outcome.steps.run("inviting people", lambda: ctx.slack.invite(channel, members))
         outcome.steps.run(
             "setting the topic",
@@ -94,7 +95,9 @@ def _create_channel(ctx: Context, outcome: Outcome) -> None:
         name = channel_name(
             ctx.policy.channel_prefix, incident.year, incident.number, incident.title, attempt
         )
-        channel_id = ctx.slack.create_channel(name) or _ours_already(ctx, name)
+        channel_id = ctx.slack.create_channel(name, is_private=incident.is_private) or _ours_already(
+            ctx, name
+        )
         if channel_id is not None:
             outcome.incident = slack_state.record_channel(
                 ctx.sessions, incident.id, channel_id, name, ctx.clock()

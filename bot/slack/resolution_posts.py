@@ -20,19 +20,20 @@ def _within(ctx: Context) -> str:
 
 def publish_resolution(ctx: Context, incident: Incident) -> Steps:
     steps = Steps(incident.ref)
-    message = ctx.render.message(
-        "resolution", i=facts(ctx.policy, incident, ctx.clock()), postmortem_within=_within(ctx)
-    )
+    i = facts(ctx.policy, incident, ctx.clock())
+    message = ctx.render.message("resolution", i=i, postmortem_within=_within(ctx))
     if incident.channel_id:
         channel = incident.channel_id
         steps.run("posting in the incident channel", lambda: ctx.slack.post(channel, message))
+    # outside its channel, a private incident shows only that it ended
+    outside = ctx.render.message("private_notice", i=i, ended=True) if incident.is_private else message
     steps.run(
         "posting in #" + ctx.policy.announcement_channel,
-        lambda: ctx.slack.post(ctx.policy.announcement_channel, message),
+        lambda: ctx.slack.post(ctx.policy.announcement_channel, outside),
     )
     leadership = ctx.policy.leadership_channel
     if leadership and ctx.policy.announces_to_leadership(incident.severity):
-        steps.run("posting in #" + leadership, lambda: ctx.slack.post(leadership, message))
+        steps.run("posting in #" + leadership, lambda: ctx.slack.post(leadership, outside))
     steps.run("updating the announcements and topic", lambda: announcements.refresh(ctx, incident))
     steps.run("sending the status page draft", lambda: send_statuspage_draft(ctx, incident))
     return steps

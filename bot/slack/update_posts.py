@@ -24,7 +24,8 @@ def publish_update(ctx: Context, posted: PostedUpdate) -> Steps:
     if incident.channel_id:
         channel = incident.channel_id
         steps.run("posting in the incident channel", lambda: ctx.slack.post(channel, message))
-    steps.run("posting in the announcement channel", lambda: _broadcast(ctx, incident, message))
+    if not incident.is_private:  # a private incident's updates stay in its channel
+        steps.run("posting in the announcement channel", lambda: _broadcast(ctx, incident, message))
     steps.run("updating the announcements and topic", lambda: announcements.refresh(ctx, incident))
     return steps
 

@@ -77,6 +77,7 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "usergroups_users_list": "usergroups:read",
         "conversations_history": "channels:history",
         "conversations_list": "channels:read",
+        "conversations_members": "channels:read",
         "files_upload_v2": "files:write",
         "bookmarks_add": "bookmarks:write",
     }
@@ -85,6 +86,7 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
     used = {scope for method, scope in needed.items() if method == "commands" or f".{method}(" in code}
     used.add("chat:write.public")  # announcements go to channels the bot has not joined
     used.add("reactions:read")  # the reaction_added / reaction_removed events
+    used |= {"groups:write", "groups:read"}  # private incident channels: create, invite, topic, members
     assert used == scopes
 
 
