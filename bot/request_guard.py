@@ -97,6 +97,8 @@ def guard(app: WsgiApp, signing_secret: str, clock: Any = None) -> WsgiApp:
             signed = verifier.is_valid_request(body, headers)
         except UnicodeDecodeError:
             return reply(start_response, "400 Bad Request", "the body is not UTF-8")
+        except ValueError:  # no or a non-numeric X-Slack-Request-Timestamp
+            signed = False
         if not signed:
             return reply(start_response, "401 Unauthorized", "invalid or missing Slack signature")
         try:

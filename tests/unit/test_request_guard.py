@@ -98,3 +98,19 @@ def signed(body: bytes) -> str:
 def test_signed_but_not_a_slack_payload_is_400(body: bytes, content_type: str, reason: bytes) -> None:
     status, out = call(body, signed(body), content_type=content_type)
     assert status.startswith("400") and reason in out
+
+
+@pytest.mark.parametrize("timestamp", ["", "soon"])
+def test_missing_or_odd_timestamp_is_401(timestamp: str) -> None:
+    reached: list[bytes] = []
+    statuses: list[str] = []
+    environ = {
+        "CONTENT_LENGTH": str(len(BODY)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": io.BytesIO(BODY.encode()),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+        "HTTP_X_SLACK_SIGNATURE": EXPECTED,
+    }
+    app = guard(lambda e, s: reached.append(b"") or [], SECRET, clock=At(TIMESTAMP))
+    list(app(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["401 Unauthorized"] and reached == []
