@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.db.models import Incident
 from bot.policy_escalation import Escalation, Target
@@ -16,6 +18,11 @@ class PageFailed(Exception):
     """The pager did not accept the event; the message says what it answered."""
 
 
+def _where(url: str) -> str:
+    """The host of a pager URL: its path or query may carry a token, which must not be shown."""
+    return urlsplit(url).netloc or "the pager"
+
+
 def _post(url: str, body: dict[str, Any], timeout: float) -> None:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
@@ -23,9 +30,11 @@ def _post(url: str, body: dict[str, Any], timeout: float) -> None:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             if reply.status >= 300:
-                raise PageFailed(f"{url} answered HTTP {reply.status}")
-    except OSError as exc:  # URLError, HTTPError, timeouts
-        raise PageFailed(f"{url}: {exc}") from None
+                raise PageFailed(f"{_where(url)} answered HTTP {reply.status}")
+    except urllib.error.HTTPError as exc:
+        raise PageFailed(f"{_where(url)} answered HTTP {exc.code}") from None
+    except OSError as exc:  # URLError, timeouts
+        raise PageFailed(f"{_where(url)}: {type(exc).__name__}") from None
 
 
 def send(

@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _TOKEN = re.compile(r"<([^<>]*)>")
+# A user mention as Slack delivers it in command text: <@U123> or <@U123|name>.
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Bidirectional overrides and isolates can make a title read differently from what it is.
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 

@@ -26,6 +26,7 @@ SLACK_SETUP = "slack_setup"
 POSTMORTEM_REMINDER = "postmortem_reminder"
 ESCALATION = "escalation"
 PAGE = "page"
+NOTIFY = "notify"  # one message an escalation owes (a DM, a channel post, the incident-channel line)
 FOLLOW_UP = "follow_up"
 # What resolving or closing an incident leaves in place: its Slack side, pager resolves, follow-ups.
 KEEP_AFTER_END = (SLACK_SETUP, PAGE, FOLLOW_UP)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,6 +12,7 @@ from bot.incidents.roles import Outcome, Refusal, RoleChange
 from bot.policy import COMMANDER_ROLE
 from bot.slack import role_changes
 from bot.slack.presenters import facts
+from bot.text import MENTION
 from handlers.common import (
     BadPayload,
     Command,
@@ -24,8 +24,6 @@ from handlers.common import (
     tell,
     trusted_notice,
 )
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def change_role(
@@ -107,7 +105,7 @@ def role_command(ctx: Context, command: Command) -> None:
     if command.name == "ic":
         role_text, rest = COMMANDER_ROLE, args
     else:
-        mention = _MENTION.search(args)
+        mention = MENTION.search(args)
         role_text = (args[: mention.start()] if mention else args).strip()
         rest = args[mention.start() :] if mention else ""
     role = ctx.policy.find_role(role_text) if role_text else None
@@ -118,7 +116,7 @@ def role_command(ctx: Context, command: Command) -> None:
             notice(ctx, f"Which role? Write `/incident role <role> @person`; roles: {names}."),
         )
         return
-    mention = _MENTION.search(rest)
+    mention = MENTION.search(rest)
     if rest.strip() and mention is None:
         ctx.slack.reply(
             command.response_url,

@@ -36,7 +36,7 @@ def finish_slack_setup(ctx: Context, claimed: work.Claimed) -> datetime | None:
 
 
 def remind_update(ctx: Context, claimed: work.Claimed) -> datetime | None:
-    return reminders.remind(ctx, claimed.incident_id)
+    return reminders.remind(ctx, claimed.incident_id, claimed.due_at)
 
 
 def remind_postmortem(ctx: Context, claimed: work.Claimed) -> datetime | None:
@@ -48,7 +48,8 @@ def remind_postmortem(ctx: Context, claimed: work.Claimed) -> datetime | None:
 
 
 def escalate(ctx: Context, claimed: work.Claimed) -> datetime | None:
-    """Fire a tier if it still applies: recorded (and pages owed) in one transaction, then Slack."""
+    """Fire a tier if it still applies: recorded, with every message and page it owes, in one
+    transaction; the deliveries then go out (and are retried) one by one."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         incident = queries.lock(session, claimed.incident_id)
@@ -56,14 +57,7 @@ def escalate(ctx: Context, claimed: work.Claimed) -> datetime | None:
         if notice is None:
             return None
         escalation.record(session, incident, notice, now)
-        for name, target in notice.targets:
-            if target.pages:
-                work.schedule(
-                    session, incident.id, work.PAGE, now, key=f"{name}:trigger", reason=notice.reason
-                )
-    with ctx.sessions() as session:
-        incident = session.get_one(Incident, claimed.incident_id)
-    escalations.notify(ctx, incident, notice)
+        escalations.owe(session, incident, notice, now)
     return None
 
 
@@ -75,6 +69,8 @@ def page(ctx: Context, claimed: work.Claimed) -> datetime | None:
         incident = session.get(Incident, claimed.incident_id)
     if target is None or not target.pages or incident is None:
         return None
+    if action == "trigger" and incident.status not in escalation.OPEN:
+        return None  # resolved since this page was owed: do not page anyone about it
     reason = str(claimed.details.get("reason") or ("resolved" if action == "resolve" else "escalation"))
     try:
         paging.send(ctx.policy.escalation, target, incident, action, reason)
@@ -84,8 +80,11 @@ def page(ctx: Context, claimed: work.Claimed) -> datetime | None:
             ctx.slack.post(incident.channel_id, ctx.render.message("notice", lines=[line]))
         raise
     with transaction(ctx.sessions) as session:
-        stored = session.get_one(Incident, claimed.incident_id)
+        stored = queries.lock(session, claimed.incident_id)
         timeline.record(session, stored, "paged", ctx.clock(), None, target=name, action=action)
+        if action == "trigger" and stored.status not in escalation.OPEN:
+            # resolved while this trigger was in flight: the alert must be closed too
+            work.schedule(session, stored.id, work.PAGE, ctx.clock(), key=f"{name}:resolve")
     return None
 
 
@@ -104,7 +103,12 @@ def remind_follow_up(ctx: Context, claimed: work.Claimed) -> datetime | None:
     return ctx.clock() + timedelta(days=1)
 
 
+def notify(ctx: Context, claimed: work.Claimed) -> datetime | None:
+    return escalations.deliver(ctx, claimed)
+
+
 JOBS: dict[str, Job] = {
+    work.NOTIFY: notify,
     work.FOLLOW_UP: remind_follow_up,
     work.ESCALATION: escalate,
     work.PAGE: page,

@@ -22,21 +22,21 @@ from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
 
-# Longer than the worst case of a job with Slack's retries; a crashed worker's rows wait this long.
+# Longer than the worst case of one job with Slack's retries; a crashed worker's row waits this long.
 LEASE = timedelta(minutes=5)
-BATCH = 20
 
 
 def tick(ctx: Context) -> int:
-    """Claim what is due and do it. Returns how many rows were handled."""
+    """Claim what is due, one row at a time, and do it. Returns how many rows were handled.
+
+    One row per claim: a lease only has to outlast one job, however slow Slack is, so another
+    replica never takes over a row this one has not reached yet.
+    """
     handled = 0
-    while True:
-        claimed = work.claim(ctx.sessions, ctx.clock(), LEASE, BATCH)
-        for item in claimed:
-            run_one(ctx, item)
-        handled += len(claimed)
-        if len(claimed) < BATCH:
-            return handled
+    while claimed := work.claim(ctx.sessions, ctx.clock(), LEASE, limit=1):
+        run_one(ctx, claimed[0])
+        handled += 1
+    return handled
 
 
 def run_one(ctx: Context, item: work.Claimed) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import transaction
-from bot.db.models import Incident, TimelineEvent
+from bot.db.models import TimelineEvent
 from bot.errors import InputError
 from bot.incidents import queries, timeline
 from bot.text import clean_block
@@ -74,7 +74,3 @@ def note(sessions: sessionmaker[Session], incident_id: int, actor: str, text: st
     with transaction(sessions) as session:
         incident = queries.lock(session, incident_id)
         timeline.record(session, incident, "note", now, actor, text=text)
-
-
-def incident_for_channel(session: Session, channel: str) -> Incident | None:
-    return session.scalars(select(Incident).where(Incident.channel_id == channel)).one_or_none()

@@ -17,7 +17,7 @@ from bot.business_hours import next_business_morning
 from bot.db.models import OPEN_STATUSES, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents import timeline
-from bot.policy import Policy
+from bot.policy import COMMANDER_ROLE, Policy
 from bot.policy_escalation import Target, Tier
 
 OPEN = {s.value for s in OPEN_STATUSES}
@@ -99,14 +99,14 @@ def due_notice(
     if which == AT_DECLARE:
         names = config.at_declare
         reason = f"{incident.severity} incident declared"
-        unacknowledged = incident.acknowledged_at is None
+        unacknowledged = incident.holder(COMMANDER_ROLE) is None
     else:
         index = int(which)
         if index >= len(config.tiers):
             return None
         tier = config.tiers[index]
         names = tier.notify
-        unacknowledged = incident.acknowledged_at is None
+        unacknowledged = incident.holder(COMMANDER_ROLE) is None  # nobody in command now
         if tier.when == "unacknowledged":
             if not unacknowledged:
                 return None

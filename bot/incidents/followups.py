@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,11 +16,10 @@ from bot.db.engine import transaction
 from bot.db.models import ActionItem
 from bot.errors import InputError, NotFound
 from bot.incidents import queries, timeline
-from bot.text import clean_line
+from bot.text import MENTION, clean_line
 
 TEXT_MAX = 500
 _DUE = re.compile(r"\bdue\s+(\S+)\s*$", re.IGNORECASE)
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def parse_command(args: str, today: date) -> Parsed:
     if match:
         due = parse_due(match.group(1), today)
         args = args[: match.start()]
-    mentions = list(_MENTION.finditer(args))
+    mentions = list(MENTION.finditer(args))
     last = mentions[-1] if mentions else None
     owner = None
     if last is not None and not args[last.end() :].strip():  # a mention at the end names the owner
@@ -156,6 +155,3 @@ def reassign(
 def load(sessions: sessionmaker[Session], item_id: int) -> ActionItem | None:
     with sessions() as session:
         return session.get(ActionItem, item_id)
-
-
-ONE_DAY = timedelta(days=1)

@@ -7,13 +7,13 @@ from typing import Literal
 from bot.db.models import Incident
 from bot.policy import COMMANDER_ROLE, Policy
 
-Action = Literal["resolve", "close", "severity", "reassign_roles"]
+# Role reassignment has its own rule (the holder may hand over too): bot/incidents/roles.py.
+Action = Literal["resolve", "close", "severity"]
 
 WORDS = {
     "resolve": "resolve",
     "close": "close",
     "severity": "change the severity of",
-    "reassign_roles": "reassign roles in",
 }
 
 

@@ -35,6 +35,16 @@ def take_lease(sessions: sessionmaker[Session], incident_id: int, now: datetime,
         return bool(cast(CursorResult[Any], result).rowcount)
 
 
+def renew_lease(sessions: sessionmaker[Session], incident_id: int, until: datetime) -> None:
+    """Keep the lease while working: each step of a slow (rate-limited) Slack side renews it."""
+    with transaction(sessions) as session:
+        session.execute(
+            update(Incident)
+            .where(Incident.id == incident_id, Incident.slack_ready_at.is_(None))
+            .values(slack_lease_until=until)
+        )
+
+
 def release_lease(
     sessions: sessionmaker[Session], incident_id: int, now: datetime, retry_after: timedelta | None
 ) -> None:

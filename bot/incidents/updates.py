@@ -229,8 +229,11 @@ def snooze(
     """Delay the pending update reminder once; the cadence and the promised time stay. False: none pending."""
     with transaction(sessions) as session:
         incident = _load_open(session, incident_id)
-        if work.due_at(session, incident.id, work.UPDATE_REMINDER) is None:
+        due = work.due_at(session, incident.id, work.UPDATE_REMINDER)
+        if due is None:
             return False
+        if due >= now + delay:
+            return True  # an update already moved the reminder later (a stale button): leave it
         work.schedule(session, incident.id, work.UPDATE_REMINDER, now + delay)
         timeline.record(
             session, incident, "reminder_snoozed", now, actor, minutes=int(delay.total_seconds() // 60)

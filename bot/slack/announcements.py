@@ -42,7 +42,12 @@ def post_once(ctx: Context, incident: Incident, purpose: str, channel: str) -> I
 
 
 def refresh(ctx: Context, incident: Incident) -> None:
-    """Edit every stored announcement and the topic to show the incident as it is now."""
+    """Edit every stored announcement and the topic to show the incident as it is now.
+
+    Reloaded here, not taken from the caller: of two changes committed at once, the edit that
+    reaches Slack last still shows both.
+    """
+    incident = slack_state.load(ctx.sessions, incident.id)
     for stored in incident.messages:
         if stored.purpose in ANNOUNCEMENT_PURPOSES:
             ctx.slack.update(stored.channel_id, stored.ts, announcement(ctx, incident, stored.purpose))

@@ -8,6 +8,7 @@ committed before this runs: a Slack failure here never loses it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,7 +46,7 @@ def provision(ctx: Context, incident_id: int) -> Outcome:
     if not slack_state.take_lease(ctx.sessions, incident_id, ctx.clock(), lease):
         return Outcome(slack_state.load(ctx.sessions, incident_id), ran=False)
     incident = slack_state.load(ctx.sessions, incident_id)
-    outcome = Outcome(incident, steps=Steps(incident.ref))
+    outcome = Outcome(incident, steps=RenewingSteps(ctx, incident.id, lease))
     try:
         _run(ctx, outcome)
     finally:
@@ -53,6 +54,19 @@ def provision(ctx: Context, incident_id: int) -> Outcome:
         slack_state.release_lease(ctx.sessions, incident_id, ctx.clock(), retry)
         outcome.incident = slack_state.load(ctx.sessions, incident_id)
     return outcome
+
+
+class RenewingSteps(Steps):
+    """Steps that renew the Slack-side lease before each one, so a slow Slack never lets a
+    second worker start the same work while this one is still on it."""
+
+    def __init__(self, ctx: Context, incident_id: int, lease: timedelta) -> None:
+        super().__init__(f"incident {incident_id}")
+        self.ctx, self.incident_id, self.lease = ctx, incident_id, lease
+
+    def run(self, name: str, action: Callable[[], object]) -> bool:
+        slack_state.renew_lease(self.ctx.sessions, self.incident_id, self.ctx.clock() + self.lease)
+        return super().run(name, action)
 
 
 def _run(ctx: Context, outcome: Outcome) -> None:

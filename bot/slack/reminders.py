@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot import work
 from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.models import OPEN_STATUSES, Incident
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 OPEN = {s.value for s in OPEN_STATUSES}
 
 
-def remind(ctx: Context, incident_id: int) -> datetime | None:
+def remind(ctx: Context, incident_id: int, claimed_due: datetime | None = None) -> datetime | None:
     """Remind the commander (or everyone, with nobody in command) to post an update.
 
     Returns when to remind again if there is still no update: one cadence from now. A reminder
@@ -31,6 +32,10 @@ def remind(ctx: Context, incident_id: int) -> datetime | None:
     if every is None:
         return None
     now = ctx.clock()
+    if claimed_due is not None:
+        with ctx.sessions() as session:
+            if work.due_at(session, incident_id, work.UPDATE_REMINDER) != claimed_due:
+                return None  # an update (or a snooze) moved it since the claim: nothing is due now
     if incident.channel_id is None:
         return now + every  # its channel is still being made; the next tick will find it
     message = ctx.render.message(
