@@ -23,6 +23,8 @@ from bot.policy_types import (
     OptionalDuration,
     ResponseTarget,
     Strict,
+    UserGroupId,
+    UserId,
     channel_name,
     zone_name,
 )
@@ -154,24 +156,8 @@ DEFAULT_ROLES = (
 class Admins(Strict):
     """People who may reassign any role (and, later, resolve, close and change severity)."""
 
-    users: tuple[str, ...] = ()
-    usergroups: tuple[str, ...] = ()
-
-    @field_validator("users")
-    @classmethod
-    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for user in value:
-            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
-                raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
-        return value
-
-    @field_validator("usergroups")
-    @classmethod
-    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for group in value:
-            if not re.fullmatch(r"S[A-Z0-9]{2,}", group):
-                raise ValueError(f"{group!r} is not a Slack user group id (like S012AB3CD)")
-        return value
+    users: tuple[UserId, ...] = ()
+    usergroups: tuple[UserGroupId, ...] = ()
 
 
 Permission = Literal["commander-and-admins", "anyone"]

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy_types import NEXT_BUSINESS_DAY, ResponseTarget, Strict, zone_name
+from bot.policy_types import NEXT_BUSINESS_DAY, ResponseTarget, Strict, UserGroupId, UserId, zone_name
 
 Condition = Literal["unacknowledged", "update-overdue", "unresolved"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -23,27 +23,11 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Target(Strict):
     """Who a target name stands for: people, user groups, channels, and optionally a pager."""
 
-    users: tuple[str, ...] = ()
-    usergroups: tuple[str, ...] = ()
+    users: tuple[UserId, ...] = ()
+    usergroups: tuple[UserGroupId, ...] = ()
     channels: tuple[str, ...] = ()
     pagerduty_routing_key: str | None = None
     webhook_url: str | None = None
-
-    @field_validator("users")
-    @classmethod
-    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for user in value:
-            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
-                raise ValueError(f"{user!r} is not a Slack user id (like U012AB3CD)")
-        return value
-
-    @field_validator("usergroups")
-    @classmethod
-    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for group in value:
-            if not re.fullmatch(r"S[A-Z0-9]{2,}", group):
-                raise ValueError(f"{group!r} is not a Slack user group id (like S012AB3CD)")
-        return value
 
     @field_validator("channels")
     @classmethod

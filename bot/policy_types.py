@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from bot.durations import DURATION_HELP, format_duration, parse_duration
 
@@ -77,3 +77,19 @@ def zone_name(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{value!r} is not an IANA time zone such as UTC or Europe/Berlin") from None
     return value
+
+
+def _user_id(value: str) -> str:
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user id (like U012AB3CD)")
+    return value
+
+
+def _usergroup_id(value: str) -> str:
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user group id (like S012AB3CD)")
+    return value
+
+
+UserId = Annotated[str, AfterValidator(_user_id)]
+UserGroupId = Annotated[str, AfterValidator(_usergroup_id)]

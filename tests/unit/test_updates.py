@@ -105,3 +105,13 @@ def test_snooze_moves_the_reminder_not_the_promise(sessions: sessionmaker[Sessio
         assert session.get_one(Incident, incident.id).next_update_at == NOW + timedelta(minutes=15)
     quiet = new_incident(sessions, "P4")
     assert not updates.snooze(sessions, quiet.id, "U0A", timedelta(minutes=5), NOW)
+
+
+def test_a_stale_snooze_never_brings_the_reminder_forward(sessions: sessionmaker[Session]) -> None:
+    incident = new_incident(sessions)
+    later = NOW + timedelta(minutes=16)
+    updates.post_update(sessions, POLICY, incident.id, author="U0A", text="on it", now=later)
+    assert reminder_due(sessions, incident.id) == later + timedelta(minutes=15)
+    # a Snooze 5m pressed on the reminder from before the update
+    assert updates.snooze(sessions, incident.id, "U0A", timedelta(minutes=5), later + timedelta(minutes=1))
+    assert reminder_due(sessions, incident.id) == later + timedelta(minutes=15)
