@@ -20,6 +20,7 @@ from bot.slack.presenters import facts
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.common import (
+    BadPayload,
     Command,
     incident_here,
     metadata,
@@ -176,6 +177,23 @@ def _update_fields(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _severity_form_error(ctx: Context, view: dict[str, Any]) -> dict[str, str] | None:
+    """A downgrade without a reason is a field error in the form itself."""
+    wanted = ctx.policy.find_severity(forms.selected(view, "severity"))
+    try:
+        incident_id = number(metadata(view).get("incident_id"))
+    except BadPayload:
+        return None  # the submission handler reports it
+    with ctx.sessions() as session:
+        incident = session.get(Incident, incident_id)
+    keys = ctx.policy.severity_keys
+    if wanted is None or incident is None or incident.severity not in keys:
+        return None
+    if keys.index(wanted.key) > keys.index(incident.severity) and not forms.text(view, "reason").strip():
+        return {"reason": f"Lowering the severity from {incident.severity} to {wanted.key} needs a reason."}
+    return None
+
+
 def register(app: App, ctx: Context) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
@@ -202,6 +220,8 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "changing the severity")
     def submit_severity(body: dict[str, Any]) -> None:
         view = body["view"]
+        if _severity_form_error(ctx, view):
+            return  # answered in the ack
         info = metadata(view)
         change_severity(
             ctx,
@@ -213,6 +233,10 @@ def register(app: App, ctx: Context) -> None:
         )
 
     def ack_severity(ack: Ack, body: dict[str, Any]) -> None:
+        problem = _severity_form_error(ctx, body["view"])
+        if problem:
+            ack(response_action="errors", errors=problem)
+            return
         ack()
 
     @reporting(ctx, "opening the update form")

@@ -328,3 +328,23 @@ def test_two_replicas_send_every_reminder_exactly_once(
         assert 2 <= len(sent) <= 4, (incident.ref, sent)
         gaps = [b - a for a, b in itertools.pairwise(sent)]
         assert all(gap >= CADENCE - 0.3 for gap in gaps), (incident.ref, gaps)  # never twice for one due time
+
+
+def test_the_severity_modal_wants_a_reason_to_lower(
+    standin: SlackStandIn, fast_bot: RunningBot, database_url: str
+) -> None:
+    incident = declare(standin, fast_bot, database_url, "P2 Slow search")
+    channel = incident.channel_id or ""
+    payload = standin.slash_command_payload(text="severity", channel_id=channel)
+    fast_bot.sender.command(payload)
+    opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
+    check_view(opened.args["view"])
+    view_id = opened.response["view"]["id"]
+    lower = {"severity": ("select", "P3"), "reason": ""}
+    reply = fast_bot.sender.interaction(standin.view_submission_payload(state(lower), view_id=view_id))
+    assert "needs a reason" in json.loads(reply.body)["errors"]["reason"]
+    time.sleep(0.5)
+    assert not standin.responses(payload["response_url"])  # answered in the form, not twice
+    ok = {"severity": ("select", "P3"), "reason": "Only one region"}
+    assert fast_bot.sender.interaction(standin.view_submission_payload(state(ok), view_id=view_id)).body == ""
+    standin.wait_for("chat.postMessage", lambda c: "lowered the severity from P2 to P3" in c.args["text"])
