@@ -104,8 +104,16 @@ def register(app: App, ctx: Context) -> None:
     @reporting(ctx, "removing the message from the timeline")
     def reaction_removed(body: dict[str, Any]) -> None:
         event = body["event"]
-        if is_timeline_emoji(event):
-            capture.uncapture(ctx.sessions, event["item"]["channel"], event["item"]["ts"])
+        if not is_timeline_emoji(event):
+            return
+        channel, ts = event["item"]["channel"], event["item"]["ts"]
+        message = ctx.slack.message(channel, ts)
+        still = [
+            r for r in (message or {}).get("reactions") or [] if r.get("name") == ctx.policy.timeline_emoji
+        ]
+        if still and still[0].get("count", 0) > 0:
+            return  # someone else's 📌 is still on it
+        capture.uncapture(ctx.sessions, channel, ts)
 
     @reporting(ctx, "adding the message to the timeline")
     def shortcut(body: dict[str, Any]) -> None:

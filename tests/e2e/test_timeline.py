@@ -90,9 +90,23 @@ def test_pins_shortcut_notes_and_timeline(standin: SlackStandIn, bot: RunningBot
     bot.sender.interaction(shortcut)
     assert "Added to the timeline" in standin.wait_for_response(shortcut["response_url"])["text"]
     assert len(events(database_url, "message")) == 2
-    # removing the pin removes the first entry
+    # while someone else's pin stays on the message, removing one keeps the entry
+    from slack_sdk import WebClient
+
+    WebClient(token=standin.config.bot_token, base_url=standin.api_url).reactions_add(
+        channel=channel, timestamp=message["ts"], name="pushpin"
+    )
     removed = standin.event_payload({**reaction, "type": "reaction_removed"}, event_id="Ev0003")
     bot.sender.event(removed)
+    # the removal looked at the message (a second read of it, after the capture's)
+    standin.wait_for_count("conversations.history", 2, lambda c: c.args.get("latest") == message["ts"])
+    time.sleep(0.5)
+    assert len(events(database_url, "message")) == 2
+    # the last pin gone, the entry goes too
+    WebClient(token=standin.config.bot_token, base_url=standin.api_url).reactions_remove(
+        channel=channel, timestamp=message["ts"], name="pushpin"
+    )
+    bot.sender.event(standin.event_payload({**reaction, "type": "reaction_removed"}, event_id="Ev0004"))
     wait_until(lambda: len(events(database_url, "message")) == 1)
     # notes, and the timeline in order
     command(standin, bot, f"note {HOSTILE.replace('<', '&lt;').replace('>', '&gt;')}", channel)
