@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.db.models import OPEN_STATUSES
 from bot.incidents import queries
 from bot.slack.presenters import facts
 from handlers.common import Command, incident_here
@@ -21,5 +22,6 @@ def status_card(ctx: Context, command: Command) -> None:
     incident = incident_here(ctx, command)
     if incident is None:
         return
-    card = ctx.render.message("status_card", i=facts(ctx.policy, incident, ctx.clock()))
+    statuses = [s.value for s in OPEN_STATUSES]
+    card = ctx.render.message("status_card", i=facts(ctx.policy, incident, ctx.clock()), statuses=statuses)
     ctx.slack.reply(command.response_url, card)

@@ -97,28 +97,31 @@ def open_update_modal(ctx: Context, incident: Incident, trigger_id: str, reply_u
 
 
 def status_command(ctx: Context, command: Command) -> None:
-    """``status`` shows the card; ``status <status>`` changes it."""
+    """``status`` shows the card (with a status picker); ``status <status>`` changes it."""
     if not command.args:
         status_card(ctx, command)
         return
     incident = incident_here(ctx, command)
     if incident is None:
         return
+    change_status(ctx, incident.id, command.args, command.user_id, command.response_url, say_unchanged=True)
+
+
+def change_status(
+    ctx: Context, incident_id: int, text: str, user: str, reply_url: str | None, say_unchanged: bool = False
+) -> None:
     try:
-        status = updates.parse_status(command.args)
-        changed, previous = updates.set_status(
-            ctx.sessions, incident.id, status, command.user_id, ctx.clock()
-        )
+        status = updates.parse_status(text)
+        changed, previous = updates.set_status(ctx.sessions, incident_id, status, user, ctx.clock())
     except (InputError, Closed) as error:
-        ctx.slack.reply(command.response_url, notice(ctx, str(error)))
+        tell(ctx, reply_url, user, notice(ctx, str(error)))
         return
     if previous is None:
-        ctx.slack.reply(command.response_url, notice(ctx, f"{incident.ref} is already {status.value}."))
-        return
-    line = f"<@{command.user_id}> changed the status from {previous} to {status.value}."
-    report_failures(
-        ctx, update_posts.publish_change(ctx, changed, line), command.response_url, command.user_id
-    )
+        if say_unchanged:
+            tell(ctx, reply_url, user, notice(ctx, f"{changed.ref} is already {status.value}."))
+        return  # a repeat of the same choice changes and says nothing
+    line = f"<@{user}> changed the status from {previous} to {status.value}."
+    report_failures(ctx, update_posts.publish_change(ctx, changed, line), reply_url, user)
 
 
 def severity_command(ctx: Context, command: Command) -> None:
@@ -262,7 +265,15 @@ def register(app: App, ctx: Context) -> None:
             )
             tell(ctx, body.get("response_url"), user, trusted_notice(ctx, line))
 
+    @reporting(ctx, "changing the status")
+    def status_selected(body: dict[str, Any]) -> None:
+        action = body["actions"][0]
+        incident_id = number(str(action.get("block_id", "")).removeprefix("status:"))
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        change_status(ctx, incident_id, value, body["user"]["id"], body.get("response_url"))
+
     app.view("update")(ack=ack_update, lazy=[submit_update])
+    app.action("status_select")(ack=ack_now, lazy=[status_selected])
     app.view("severity")(ack=ack_severity, lazy=[submit_severity])
     app.action("update_open")(ack=ack_now, lazy=[open_from_reminder])
     for action_id in SNOOZES:

@@ -106,3 +106,30 @@ def test_a_taken_channel_name_gets_a_suffix(standin: SlackStandIn, bot: RunningB
     assert standin.channel(channel)["name"] == f"inc-{YEAR}-0001-payments-down-2"  # type: ignore[index]
     attempts = [c.response.get("error") for c in standin.calls("conversations.create")]
     assert attempts == ["name_taken", None]
+
+
+def test_the_status_card_changes_the_status(standin: SlackStandIn, bot: RunningBot) -> None:
+    channel = declare(standin, bot, "P2 Slow checkout")
+    card = command(standin, bot, "status", channel=channel)
+    [select] = [b for b in card["blocks"] if b["type"] == "actions"]
+    assert [o["value"] for o in select["elements"][0]["options"]] == [
+        "Investigating",
+        "Identified",
+        "Monitoring",
+    ]
+    press = standin.block_actions_payload(
+        "status_select",
+        None,
+        "U0ALICE",
+        channel_id=channel,
+        block_id=select["block_id"],
+        action={"type": "static_select", "selected_option": {"value": "Identified"}},
+    )
+    bot.sender.interaction(press)
+    bot.sender.interaction(press)  # a repeat changes and says nothing more
+    standin.wait_for(
+        "chat.postMessage", lambda c: "changed the status from Investigating to Identified" in c.args["text"]
+    )
+    time.sleep(0.5)
+    assert len([c for c in standin.calls("chat.postMessage") if "changed the status" in c.args["text"]]) == 1
+    assert standin.topic(channel).startswith("P2 · Identified")
