@@ -7,20 +7,9 @@ import signal
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
-
-from bot.db.models import Incident
 from bot.standin.server import SlackStandIn
+from tests.e2e.db import incidents
 from tests.e2e.harness import bot_env, start_bot
-
-
-def incidents(database_url: str) -> list[Incident]:
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        rows = list(session.scalars(select(Incident)))
-    engine.dispose()
-    return rows
 
 
 def test_killed_while_slack_creates_the_channel(

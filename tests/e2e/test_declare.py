@@ -7,11 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
-
-from bot.db.models import Incident, TimelineEvent
 from bot.standin.server import SlackStandIn
+from tests.e2e.db import incidents, timeline_kinds
 from tests.e2e.harness import YEAR, RunningBot, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 
@@ -23,24 +20,6 @@ FULL_FORM = {
     "service": "checkout",
     "commander": ("checks", ["self"]),
 }
-
-
-def incidents(database_url: str) -> list[Incident]:
-    engine = create_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(Incident).order_by(Incident.id)))
-    finally:
-        engine.dispose()
-
-
-def timeline_kinds(database_url: str) -> list[str]:
-    engine = create_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)))
-    finally:
-        engine.dispose()
 
 
 def open_declare_modal(

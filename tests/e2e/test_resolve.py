@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Incident, ScheduledWork, TimelineEvent
+from bot.db.models import Incident, ScheduledWork
 from bot.standin.server import SlackStandIn
+from tests.e2e.db import timeline_kinds
 from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.slack_checks import assert_no_live_tokens, check_message, check_view
 
@@ -39,15 +40,6 @@ def load(database_url: str) -> Incident:
     try:
         with Session(engine) as session:
             return session.scalars(select(Incident)).one()
-    finally:
-        engine.dispose()
-
-
-def kinds(database_url: str) -> list[str]:
-    engine = create_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)))
     finally:
         engine.dispose()
 
@@ -186,9 +178,9 @@ def test_resolve_reopen_and_close(standin: SlackStandIn, bot: RunningBot, databa
     closed = load(database_url)
     assert closed.status == "Closed" and closed.closed_at is not None
     assert (
-        kinds(database_url).count("resolved") == 2
-        and "reopened" in kinds(database_url)
-        and "closed" in kinds(database_url)
+        timeline_kinds(database_url).count("resolved") == 2
+        and "reopened" in timeline_kinds(database_url)
+        and "closed" in timeline_kinds(database_url)
     )
     engine = create_engine(database_url)
     with Session(engine) as session:

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import ActionItem, Incident, ScheduledWork, TimelineEvent
+from bot.db.models import ActionItem, Incident, ScheduledWork
 from bot.standin.server import SlackStandIn
+from tests.e2e.db import events
 from tests.e2e.harness import RunningBot, bot_env, run_cli, start_bot, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 
@@ -29,18 +30,6 @@ def one(database_url: str, model: type) -> Incident:  # type: ignore[type-arg]
         found = session.scalars(select(model).order_by(model.id.desc())).first()  # type: ignore[attr-defined]
     engine.dispose()
     return found  # type: ignore[no-any-return]
-
-
-def events(database_url: str, kind: str) -> list[TimelineEvent]:
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        rows = list(
-            session.scalars(
-                select(TimelineEvent).where(TimelineEvent.kind == kind).order_by(TimelineEvent.id)
-            )
-        )
-    engine.dispose()
-    return rows
 
 
 def command(standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE") -> dict:  # type: ignore[type-arg]
