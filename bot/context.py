@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,18 @@ from bot.slack.people import People
 from bot.slack.render import Renderer
 
 
+class KeyedLocks:
+    """One lock per key (an incident id), made on first use."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
 @dataclass
 class Context:
     settings: Settings
@@ -25,3 +38,5 @@ class Context:
     render: Renderer
     clock: Clock
     people: People
+    # Serialises the edits of one incident's announcements within this process (commit order).
+    incident_locks: KeyedLocks = field(default_factory=KeyedLocks)

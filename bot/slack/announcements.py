@@ -47,9 +47,10 @@ def refresh(ctx: Context, incident: Incident) -> None:
     Reloaded here, not taken from the caller: of two changes committed at once, the edit that
     reaches Slack last still shows both.
     """
-    incident = slack_state.load(ctx.sessions, incident.id)
-    for stored in incident.messages:
-        if stored.purpose in ANNOUNCEMENT_PURPOSES:
-            ctx.slack.update(stored.channel_id, stored.ts, announcement(ctx, incident, stored.purpose))
-    if incident.channel_id:
-        ctx.slack.set_topic(incident.channel_id, topic(ctx, incident))
+    with ctx.incident_locks.get(incident.id):  # in this process, edits of one incident go out in commit order
+        incident = slack_state.load(ctx.sessions, incident.id)
+        for stored in incident.messages:
+            if stored.purpose in ANNOUNCEMENT_PURPOSES:
+                ctx.slack.update(stored.channel_id, stored.ts, announcement(ctx, incident, stored.purpose))
+        if incident.channel_id:
+            ctx.slack.set_topic(incident.channel_id, topic(ctx, incident))
