@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import RunningBot, bot_env, start_bot
 
 

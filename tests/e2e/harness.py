@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from bot.standin.sender import SignedSender
-from bot.standin.server import SlackStandIn
+from playground.sender import SignedSender
+from playground.server import SlackStandIn
 
 SIGNING_SECRET = "e2e-signing-secret"
 YEAR = datetime.now(UTC).year  # the bot numbers incidents by the real year

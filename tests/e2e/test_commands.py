@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import YEAR, RunningBot
 from tests.slack_checks import check_message
 

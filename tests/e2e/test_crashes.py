@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.db import incidents
 from tests.e2e.harness import bot_env, start_bot
 

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.db import incidents, timeline_kinds
 from tests.e2e.harness import YEAR, RunningBot, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, TimelineEvent
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.e2e.receiver import Receiver
 from tests.slack_checks import check_message

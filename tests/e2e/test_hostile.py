@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import SIGNING_SECRET, RunningBot, bot_env, start_bot
 
 

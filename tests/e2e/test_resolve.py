@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, ScheduledWork
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.db import timeline_kinds
 from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.slack_checks import assert_no_live_tokens, check_message, check_view

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, TimelineEvent
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import RunningBot
 from tests.slack_checks import check_message
 

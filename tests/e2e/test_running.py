@@ -6,7 +6,7 @@ import json
 import signal
 from pathlib import Path
 
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.harness import YEAR, bot_env, run_cli, start_bot, state
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ActionItem, Incident, ScheduledWork
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.e2e.db import events
 from tests.e2e.harness import RunningBot, bot_env, run_cli, start_bot, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view

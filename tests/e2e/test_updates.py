@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, ScheduledWork, TimelineEvent
-from bot.standin.server import SlackStandIn
+from playground.server import SlackStandIn
 from tests.conftest import on_postgres
 from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.slack_checks import check_message, check_view

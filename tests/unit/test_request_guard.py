@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.signature import Clock
 
 from bot.request_guard import guard
-from tests.unit.standin.test_signing import BODY, EXPECTED, SECRET, TIMESTAMP
+from tests.unit.playground.test_signing import BODY, EXPECTED, SECRET, TIMESTAMP
 
 
 class At(Clock):
@@ -70,7 +70,7 @@ def test_anything_else_is_401(signature: str, now: float) -> None:
 
 
 def signed(body: bytes) -> str:
-    from bot.standin.signing import sign
+    from playground.signing import sign
 
     return sign(SECRET, TIMESTAMP, body)
 
