@@ -6,13 +6,17 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App
+from slack_bolt import App, BoltContext
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock, utcnow
 from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory
+from bot.outbox import OWED
 from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack.client import make_web_client
@@ -20,6 +24,7 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
 from bot.slack.render import Renderer
 from handlers import register_all
+from schedules.delivery import DeliveryWorkers
 from schedules.runner import make_scheduler
 
 log = logging.getLogger(__name__)
@@ -30,25 +35,32 @@ class BotApp:
     ctx: Context
     bolt: App
     scheduler: BackgroundScheduler
+    delivery: DeliveryWorkers
     executor: ThreadPoolExecutor
 
     def start_scheduler(self) -> None:
+        """Start the background work: the scheduler's tick and the delivery workers."""
+        self.delivery.start()
         self.scheduler.start()
 
     def close(self, timeout: float | None = None) -> bool:
-        """Stop the tick, let running work finish (up to ``timeout`` seconds), release the database.
+        """Stop the tick and the delivery workers, let running work finish (up to ``timeout``
+        seconds), release the database.
 
-        Returns False when work was still running at the timeout (a Slack call in its retries):
-        what it committed is kept, and the scheduler finishes the Slack side after a restart.
+        Returns False when work was still running at the timeout (a slow Slack call): what was
+        committed is kept, and the outbox delivers it after a restart.
         """
         done = threading.Event()
+        grace = 10.0 if timeout is None else timeout
 
         def stop() -> None:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
+            finished = self.delivery.stop(grace)
             self.executor.shutdown(wait=True)
             self.ctx.engine.dispose()
-            done.set()
+            if finished:
+                done.set()
 
         worker = threading.Thread(target=stop, name="shutdown", daemon=True)
         worker.start()
@@ -56,26 +68,50 @@ class BotApp:
         return done.is_set()
 
 
+def _wake_after_commit(ctx: Context) -> None:
+    """A transaction that owed Slack something wakes the delivery workers once it is committed."""
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(OWED, False):
+            ctx.wake()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(OWED, None)
+
+    event.listen(ctx.sessions, "after_commit", after_commit)
+    event.listen(ctx.sessions, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+
+
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
-    engine = make_engine(settings.database_url)
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-    slack = SlackGateway(client, pace=settings.slack_channel_pace)
+    engine = make_engine(settings.database_url, timeout=settings.database_timeout)
+    slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
+    outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))
     ctx = Context(
         settings=settings,
         policy=policy,
         engine=engine,
         sessions=make_session_factory(engine),
         slack=slack,
+        outbound=outbound,
         render=Renderer(policy.templates_dir),
         clock=clock,
         people=People(slack, policy.admins),
     )
-    executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="slack-work")
+    delivery = DeliveryWorkers(ctx, settings.delivery_workers)
+    ctx.wake = delivery.wake
+    _wake_after_commit(ctx)
+    executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="after-ack")
     bolt = App(
-        client=client,
+        client=slack.client,
         signing_secret=settings.slack_signing_secret or None,
         process_before_response=True,
         listener_executor=executor,
     )
-    register_all(bolt, ctx)
-    return BotApp(ctx=ctx, bolt=bolt, scheduler=make_scheduler(ctx), executor=executor)
+
+    def with_context(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt's name)
+        context["bot"] = ctx
+        next()
+
+    bolt.use(with_context)
+    register_all(bolt)
+    return BotApp(ctx=ctx, bolt=bolt, scheduler=make_scheduler(ctx), delivery=delivery, executor=executor)

@@ -1,31 +1,21 @@
-"""Everything a listener or a scheduled job needs, built once by the app factory."""
+"""Everything a listener, a scheduled job or a delivery worker needs, built once by the app factory."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.db.health import DatabaseWatch
 from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
 from bot.slack.render import Renderer
-
-
-class KeyedLocks:
-    """One lock per key (an incident id), made on first use."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def get(self, key: int) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
 
 
 @dataclass
@@ -34,9 +24,16 @@ class Context:
     policy: Policy
     engine: Engine
     sessions: sessionmaker[Session]
+    # The request path (forms, replies, questions about people): a quick retry at most.
     slack: SlackGateway
+    # The delivery workers: no retries inside a call; the outbox decides when to try again.
+    outbound: SlackGateway
     render: Renderer
     clock: Clock
     people: People
-    # Serialises the edits of one incident's announcements within this process (commit order).
-    incident_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    database: DatabaseWatch = field(default_factory=DatabaseWatch)
+    # Wakes the delivery workers (set by the app once they exist).
+    wake: Callable[[], None] = field(default=lambda: None)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Context:
+        return self  # shared services: Bolt copies its context for lazy listeners, this stays one

@@ -13,3 +13,27 @@ class InputError(Exception):
 
 class NotFound(Exception):
     """The incident (or other thing) asked for does not exist."""
+
+
+class Refusal(Exception):
+    """A change the actor may not make, or one that lost a race, said as data for the gateway to
+    word: ``reason`` is one of
+
+    - ``held``: ``holder`` already has ``subject`` (a role);
+    - ``not_allowed``: only ``who_may`` (and the admins) may ``action`` ``subject``;
+    - ``lost_race``: ``holder`` took ``subject`` just before;
+    - ``concurrent``: someone changed ``subject`` at the same moment.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        subject: str,
+        *,
+        holder: str | None = None,
+        who_may: tuple[str, ...] = (),
+        action: str = "",
+    ) -> None:
+        self.reason, self.subject, self.holder = reason, subject, holder
+        self.who_may, self.action = who_may, action
+        super().__init__(f"{reason}: {action} {subject}".strip() + (f" (held by {holder})" if holder else ""))

@@ -9,9 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.db.models import Incident
-from bot.policy_escalation import Escalation, Target
+from bot.policy import Policy
+from bot.policy_escalation import Target
 
-PAGERDUTY_SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning"}
+# PagerDuty's four severities, given to the policy's severities in their order (most severe first).
+PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
 
 
 class PageFailed(Exception):
@@ -37,11 +39,26 @@ def _post(url: str, body: dict[str, Any], timeout: float) -> None:
         raise PageFailed(f"{_where(url)}: {type(exc).__name__}") from None
 
 
+def pagerduty_severity(policy: Policy, severity: str) -> str:
+    """The PagerDuty severity of one of the policy's severities, by its rank in the policy."""
+    keys = policy.severity_keys
+    rank = keys.index(severity) if severity in keys else len(PAGERDUTY_SEVERITIES) - 1
+    return PAGERDUTY_SEVERITIES[min(rank, len(PAGERDUTY_SEVERITIES) - 1)]
+
+
 def send(
-    config: Escalation, target: Target, incident: Incident, action: str, reason: str, timeout: float = 10
+    policy: Policy, target: Target, incident: Incident, action: str, reason: str, timeout: float = 10
 ) -> None:
-    """Send one ``trigger`` or ``resolve`` event for the incident to the target's pager(s)."""
-    summary = f"{incident.ref} ({incident.severity}) {incident.title}: {reason}"[:1024]
+    """Send one ``trigger`` or ``resolve`` event for the incident to the target's pager(s).
+
+    A private incident's title and impact never leave Slack: the pager hears its number, severity
+    and the reason only.
+    """
+    title = "a private incident" if incident.is_private else incident.title
+    summary = f"{incident.ref} ({incident.severity}) {title}: {reason}"[:1024]
+    details = {"status": incident.status}
+    if not incident.is_private:
+        details["impact"] = incident.impact
     if target.pagerduty_routing_key:
         event: dict[str, Any] = {
             "routing_key": target.pagerduty_routing_key,
@@ -52,16 +69,17 @@ def send(
             event["payload"] = {
                 "summary": summary,
                 "source": "incident-bot",
-                "severity": PAGERDUTY_SEVERITY.get(incident.severity, "info"),
-                "custom_details": {"status": incident.status, "impact": incident.impact},
+                "severity": pagerduty_severity(policy, incident.severity),
+                "custom_details": details,
             }
-        _post(config.pagerduty_events_url, event, timeout)
+        _post(policy.escalation.pagerduty_events_url, event, timeout)
     if target.webhook_url:
         body = {
             "event": "escalation" if action == "trigger" else "resolved",
             "incident": {
                 "id": incident.ref,
-                "title": incident.title,
+                "title": title,
+                "private": incident.is_private,
                 "severity": incident.severity,
                 "status": incident.status,
                 "declared_at": incident.declared_at.isoformat(),

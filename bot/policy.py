@@ -57,6 +57,17 @@ class Role(Strict):
     name: str = Field(min_length=1, max_length=40)
     responsibilities: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
+    # How the bot treats the role (see docs/configuration.md):
+    leads: bool = False  # one of the people leading the response (the commander, the tech lead)
+    apart_from_leading: bool = False  # should be someone not leading (the Scribe): a warning if not
+    writes_status_page: bool = False  # gets the status page drafts (else the commander does)
+    required: bool = False  # every incident needs it: shown as missing until someone takes it
+
+    @model_validator(mode="after")
+    def _apart(self) -> Role:
+        if self.leads and self.apart_from_leading:
+            raise ValueError(f"role {self.key}: a role cannot both lead and be apart from leading")
+        return self
 
     @field_validator("key")
     @classmethod
@@ -109,6 +120,8 @@ DEFAULT_ROLES = (
         key=COMMANDER_ROLE,
         name="Incident Commander",
         aliases=["commander", "incident-commander"],
+        leads=True,
+        required=True,
         responsibilities=[
             "Own the incident response",
             "Make decisions about mitigation strategies",
@@ -122,6 +135,7 @@ DEFAULT_ROLES = (
         key=TECH_LEAD_ROLE,
         name="Tech Lead",
         aliases=["tl", "technical-lead"],
+        leads=True,
         responsibilities=[
             "Lead the technical investigation",
             "Propose and implement fixes",
@@ -133,6 +147,7 @@ DEFAULT_ROLES = (
         key="comms_lead",
         name="Comms Lead",
         aliases=["comms", "communications-lead"],
+        writes_status_page=True,
         responsibilities=[
             "Manage external communications",
             "Update the status page",
@@ -143,6 +158,7 @@ DEFAULT_ROLES = (
     Role(
         key="scribe",
         name="Scribe",
+        apart_from_leading=True,
         responsibilities=[
             "Document the incident timeline",
             "Record decisions made",
@@ -228,6 +244,9 @@ class Policy(Strict):
             raise ValueError(f"role {', '.join(dupes)} is defined twice; each key must be unique")
         if COMMANDER_ROLE not in role_keys:
             raise ValueError(f"roles must include the commander role, key {COMMANDER_ROLE!r}")
+        writers = [r.key for r in self.roles if r.writes_status_page]
+        if len(writers) > 1:
+            raise ValueError(f"only one role may write the status page; {', '.join(writers)} all do")
         unknown = [k for k in self.escalation.severities if k not in keys]
         if unknown and "escalation" not in self.model_fields_set:
             # The built-in escalation plan speaks of P1-P4: keep what matches the severities defined.
@@ -269,6 +288,11 @@ class Policy(Strict):
 
     def find_role(self, text: str) -> Role | None:
         return next((r for r in self.roles if r.matches(text)), None)
+
+    @property
+    def status_page_role(self) -> str | None:
+        """The role that gets the status page drafts, if the policy has one."""
+        return next((r.key for r in self.roles if r.writes_status_page), None)
 
     def announces_to_leadership(self, severity: str) -> bool:
         return self.leadership_channel is not None and severity.upper() in self.leadership_severities

@@ -25,21 +25,33 @@ class Settings(BaseSettings):
     incident_bot_config: Path | None = Field(default=None, description="Path of the YAML policy file")
     scheduler_tick: float = Field(default=5.0, gt=0, description="Seconds between scheduler ticks")
     slack_retry_after: float = Field(
-        default=30.0, gt=0, description="Seconds before the scheduler retries Slack work that failed"
+        default=60.0,
+        gt=0,
+        description="Longest back-off, in seconds, between attempts of a Slack effect that failed",
     )
     slack_channel_pace: float = Field(
         default=1.0, ge=0, description="Seconds between the bot's messages in one channel (Slack's limit)"
     )
-    slack_setup_lease: float = Field(
-        default=120.0,
+    delivery_workers: int = Field(default=4, ge=1, le=64, description="Threads sending the outbox to Slack")
+    delivery_lease: float = Field(
+        default=30.0,
         gt=0,
-        description="Seconds one worker may spend on a declare's Slack side before another may",
+        description="Seconds a delivery worker holds an effect (renewed while it works); a dead "
+        "replica's effects are taken over after this",
+    )
+    database_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds to wait for the database (connecting, a lock) before answering that "
+        "nothing was saved",
     )
     shutdown_grace: float = Field(
         default=10.0, ge=0, description="Seconds to let running work finish on SIGTERM before exiting"
     )
     http_threads: int = Field(default=16, ge=1, description="HTTP server worker threads")
-    worker_threads: int = Field(default=16, ge=1, description="Threads for work after the ack")
+    worker_threads: int = Field(
+        default=16, ge=1, description="Threads for work after the ack (opening forms, replies)"
+    )
     log_level: str = Field(default="INFO")
 
     @field_validator("slack_api_url")

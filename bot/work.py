@@ -1,46 +1,30 @@
-"""Scheduled work in the database: what is due, claimed by one worker at a time, done once.
+"""Scheduled work in the database: what is due, done once, by one replica, in one transaction.
 
-A tick claims due rows by giving them a lease (``claimed_until``) in one transaction; on
-PostgreSQL the rows are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so replicas never claim
-the same row. The worker then acts (talking to Slack outside any transaction, so a slow Slack
-never holds a database lock) and finally deletes or reschedules the row. A worker that dies
-mid-way loses only its lease: the row is due again when the lease runs out. Slack failing after
-its retries leaves the row due with a back-off, so nothing is lost.
+A tick takes the oldest due row together with its incident's row lock (on PostgreSQL with
+``SELECT … FOR UPDATE SKIP LOCKED``, so replicas never take the same row and never wait for each
+other), asks the domain what it means now, and reschedules or deletes the row, all in one
+transaction: the decision and the Slack effects it owes (outbox rows) commit together, or not at
+all. A replica that dies mid-way leaves nothing half done; another takes the row at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.dialect import upsert_insert
 from bot.db.engine import transaction
-from bot.db.models import ScheduledWork
+from bot.db.models import Incident, ScheduledWork
 
 UPDATE_REMINDER = "update_reminder"
-SLACK_SETUP = "slack_setup"
 POSTMORTEM_REMINDER = "postmortem_reminder"
 ESCALATION = "escalation"
-PAGE = "page"
-NOTIFY = "notify"  # one message an escalation owes (a DM, a channel post, the incident-channel line)
 FOLLOW_UP = "follow_up"
-# What resolving or closing an incident leaves in place: its Slack side, pager resolves, follow-ups.
-KEEP_AFTER_END = (SLACK_SETUP, PAGE, FOLLOW_UP)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    incident_id: int
-    kind: str
-    key: str
-    due_at: datetime
-    attempts: int
-    details: dict[str, Any]
+# What resolving or closing an incident leaves in place: the follow-ups' reminders.
+KEEP_AFTER_END = (FOLLOW_UP,)
 
 
 def schedule(
@@ -82,61 +66,35 @@ def due_at(session: Session, incident_id: int, kind: str, key: str = "") -> date
     return session.scalars(query).one_or_none()
 
 
-def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta, limit: int = 20) -> list[Claimed]:
-    """Claim up to ``limit`` due rows, oldest first. One indexed query when nothing is due."""
-    with transaction(sessions) as session:
-        query = (
-            select(ScheduledWork)
-            .where(
-                ScheduledWork.due_at <= now,
-                or_(ScheduledWork.claimed_until.is_(None), ScheduledWork.claimed_until < now),
-            )
-            .order_by(ScheduledWork.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = list(session.scalars(query))
-        if not rows:
-            return []
-        session.execute(
-            update(ScheduledWork)
-            .where(ScheduledWork.id.in_([r.id for r in rows]))
-            .values(claimed_until=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-        return [
-            Claimed(r.id, r.incident_id, r.kind, r.key, r.due_at, r.attempts, dict(r.details)) for r in rows
-        ]
+def take_due(session: Session, now: datetime) -> ScheduledWork | None:
+    """The oldest due row, locked with its incident for this transaction; None when nothing is due
+    (one indexed query). Rows another replica holds are skipped, never waited for."""
+    query = (
+        select(ScheduledWork)
+        .join(Incident, Incident.id == ScheduledWork.incident_id)
+        .where(ScheduledWork.due_at <= now)
+        .order_by(ScheduledWork.due_at)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=[ScheduledWork, Incident])
+    )
+    return session.scalars(query).first()
 
 
-def finish(sessions: sessionmaker[Session], work: Claimed, again_at: datetime | None) -> None:
-    """Done with a claimed row: delete it, or make it due again at ``again_at``.
-
-    If someone rescheduled the row while it was being worked on (an update reset the reminder
-    clock), their time stands and only the lease is dropped.
-    """
-    with transaction(sessions) as session:
-        same = (ScheduledWork.id == work.id, ScheduledWork.due_at == work.due_at)
-        if again_at is None:
-            gone = session.execute(delete(ScheduledWork).where(*same)).rowcount  # type: ignore[attr-defined]
-        else:
-            gone = session.execute(
-                update(ScheduledWork).where(*same).values(due_at=again_at, claimed_until=None, attempts=0)
-            ).rowcount  # type: ignore[attr-defined]
-        if not gone:
-            _unclaim(session, work)
+def done(session: Session, row: ScheduledWork, again_at: datetime | None) -> None:
+    """Finish the row taken: delete it, or make it due again at ``again_at``."""
+    if again_at is None:
+        session.delete(row)
+    else:
+        row.due_at, row.attempts, row.last_error = again_at, 0, None
 
 
-def failed(sessions: sessionmaker[Session], work: Claimed, error: str, retry_at: datetime) -> None:
-    """The work failed: keep it due again at ``retry_at``, count the attempt, note the error."""
+def failed(
+    sessions: sessionmaker[Session], row_id: int, due_at: datetime, error: str, retry_at: datetime
+) -> None:
+    """The job raised (a bug): keep the row, due again at ``retry_at``, with the error noted."""
     with transaction(sessions) as session:
         session.execute(
             update(ScheduledWork)
-            .where(ScheduledWork.id == work.id, ScheduledWork.due_at == work.due_at)
-            .values(due_at=retry_at, claimed_until=None, attempts=work.attempts + 1, last_error=error[:200])
+            .where(ScheduledWork.id == row_id, ScheduledWork.due_at == due_at)
+            .values(due_at=retry_at, attempts=ScheduledWork.attempts + 1, last_error=error[:200])
         )
-        _unclaim(session, work)
-
-
-def _unclaim(session: Session, work: Claimed) -> None:
-    session.execute(update(ScheduledWork).where(ScheduledWork.id == work.id).values(claimed_until=None))

@@ -1,29 +1,51 @@
-"""What every listener shares: the parsed slash command, ephemeral notices, failure reporting."""
+"""What every listener shares: the bot's context, the parsed command, answers, form errors.
+
+Listeners are module-level functions Bolt calls with ``ack``, ``body`` and ``context``; the app
+factory puts the bot's :class:`~bot.context.Context` in Bolt's context as ``"bot"``. An ack
+listener validates and commits before it acknowledges (acknowledged means saved); what must
+happen after the ack (opening a form, a reply through the response URL) is left in Bolt's
+context under ``"then"`` for the lazy listener :func:`after_ack`.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from slack_bolt import Ack, BoltContext
+
 from bot.context import Context
+from bot.db.health import is_outage
 from bot.db.models import Incident
-from bot.errors import NotFound
-from bot.incidents import permissions, queries
-from bot.incidents.permissions import Action
+from bot.errors import InputError, NotFound, Refusal
+from bot.incidents import queries
+from bot.slack import refusals
 from bot.slack.render import Message
-from bot.slack.steps import Steps
 
 log = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable[..., None])
+T = TypeVar("T")
+
+NOTHING_SAVED = (
+    "Nothing was saved: the bot's database is not answering right now. Try again in a minute."
+)
+FORM_NOT_SAVED = (
+    "Nothing was saved: the bot's database is not answering right now. Your answers are still "
+    "here; submit again in a minute."
+)
 
 
 class BadPayload(Exception):
     """A button or form value that is not what the bot put there (stale, or crafted)."""
+
+
+def bot(context: BoltContext | dict[str, Any]) -> Context:
+    found = context["bot"]
+    assert isinstance(found, Context)
+    return found
 
 
 def number(value: object) -> int:
@@ -68,12 +90,16 @@ def trusted_notice(ctx: Context, *lines: str) -> Message:
     return ctx.render.message("notice", lines=list(lines), trusted=True)
 
 
-def tell(ctx: Context, response_url: str | None, user_id: str, message: Message) -> None:
-    """Tell one person something privately: through the response_url when there is one, else by DM."""
-    if response_url:
-        ctx.slack.reply(response_url, message)
+def refusal_notice(ctx: Context, refusal: Refusal, *more: str) -> Message:
+    return trusted_notice(ctx, refusals.word(refusal), *more)
+
+
+def answer(ack: Ack, message: Message | None = None) -> None:
+    """Acknowledge, answering privately in the acknowledgement itself when there is something to say."""
+    if message is None:
+        ack()
     else:
-        ctx.slack.dm(user_id, message)
+        ack(response_type="ephemeral", **message.as_kwargs())
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -84,40 +110,73 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def reporting(ctx: Context, what: str) -> Callable[[F], F]:
-    """Wrap a lazy listener: an unexpected failure is logged and the person is told, never silent."""
-
-    def decorate(function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> None:
-            body = kwargs.get("body") or {}
-            try:
-                function(*args, **kwargs)
-            except (BadPayload, NotFound) as stale:
-                log.warning("%s: refused a stale or unexpected payload (%s)", what, stale)
-                _tell_safely(
-                    ctx, body, "That refers to something that is not there (any more); try the command again."
-                )
-            except Exception:
-                log.exception("%s failed", what)
-                _tell_safely(
-                    ctx, body, f"Sorry, {what} failed. What was saved is kept; try again, or check the logs."
-                )
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+class Refused:
+    """What :func:`save_form` returns when it answered the form with errors itself."""
 
 
-def _tell_safely(ctx: Context, body: dict[str, Any], line: str) -> None:
-    user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
-    url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
-    if not user:
-        return
+REFUSED = Refused()
+
+
+def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
+    """Validate and commit a form's submission before it is acknowledged.
+
+    Bad input answers the form with its field errors; a refusal or a database outage with an error
+    on the form's first field (the form stays open with everything typed in it). Returns what
+    ``save`` returned, or ``REFUSED`` when the form was answered here; the caller acks on success.
+    """
     try:
-        tell(ctx, url, user, notice(ctx, line))
-    except Exception:
-        log.exception("could not tell %s: %s", user, line)
+        return save()
+    except InputError as error:
+        ack(response_action="errors", errors=error.fields)
+    except Refusal as refusal:
+        ack(response_action="errors", errors={first_field: _plain(refusals.word(refusal))})
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("a form was submitted while the database is unreachable: %s", exc)
+        ack(response_action="errors", errors={first_field: FORM_NOT_SAVED})
+    return REFUSED
+
+
+def _plain(mrkdwn: str) -> str:
+    """Field errors are plain text: mentions become plain ids."""
+    return mrkdwn.replace("<@", "@").replace(">", "")
+
+
+def saving(ctx: Context, ack: Ack, save: Callable[[], Message | None]) -> None:
+    """Run a command's or a button's change before the ack; answer with what it says, or with why
+    nothing was saved (bad input, a refusal, the database away)."""
+    try:
+        said = save()
+    except InputError as error:
+        said = notice(ctx, *error.fields.values())
+    except Refusal as refusal:
+        said = refusal_notice(ctx, refusal)
+    except (BadPayload, NotFound) as stale:
+        log.warning("refused a stale or unexpected payload (%s)", stale)
+        said = notice(ctx, "That refers to something that is not there (any more); try the command again.")
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("a change was asked for while the database is unreachable: %s", exc)
+        said = notice(ctx, NOTHING_SAVED)
+    answer(ack, said)
+
+
+def tell_after(context: BoltContext | dict[str, Any], message: Message) -> None:
+    """Leave a private answer for :func:`after_ack` to send through the response URL (buttons
+    cannot be answered in their acknowledgement)."""
+    context["then"] = {**(context.get("then") or {}), "tell": message.as_kwargs()}
+
+
+def then(context: BoltContext | dict[str, Any], **what: Any) -> None:
+    """Leave work for the lazy listener (plain data: Bolt copies it to another thread)."""
+    context["then"] = {**(context.get("then") or {}), **what}
+
+
+def incident_here(ctx: Context, channel_id: str) -> Incident | None:
+    with ctx.sessions() as session:
+        return queries.by_channel(session, channel_id)
 
 
 def not_an_incident_channel(ctx: Context, name: str) -> Message:
@@ -128,31 +187,15 @@ def not_an_incident_channel(ctx: Context, name: str) -> Message:
     )
 
 
-def incident_here(ctx: Context, command: Command) -> Incident | None:
-    """The incident whose channel the command was typed in; tells the person when there is none."""
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, command.channel_id)
-    if incident is None:
-        ctx.slack.reply(command.response_url, not_an_incident_channel(ctx, command.name))
-    return incident
+def is_admin(ctx: Context, user: str) -> bool:
+    """Admins, for the permission checks the domain makes (a question to Slack for user groups)."""
+    return ctx.people.is_admin(user)
 
 
-def report_failures(ctx: Context, steps: Steps, reply_url: str | None, user: str, *lines: str) -> None:
-    """Tell the person who acted about warnings and Slack steps that failed after their change was saved."""
-    out = list(lines)
-    if steps.failures:
-        failed = ", ".join(name for name, _ in steps.failures)
-        out.append(f"The change is saved, but Slack failed at: {failed}. Try again, or check the bot's logs.")
-    if out:
-        tell(ctx, reply_url, user, trusted_notice(ctx, *out))
+def reply_url(body: dict[str, Any]) -> str | None:
+    url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
+    return str(url) if url else None
 
 
-def permitted(ctx: Context, action: Action, incident: Incident, actor: str, reply_url: str | None) -> bool:
-    """Check the policy's permissions; tells a refused person who may. Asks Slack about admins only
-    when the answer depends on it."""
-    if permissions.allowed(ctx.policy, action, incident, actor, is_admin=False):
-        return True
-    if permissions.allowed(ctx.policy, action, incident, actor, is_admin=ctx.people.is_admin(actor)):
-        return True
-    tell(ctx, reply_url, actor, trusted_notice(ctx, permissions.refusal(action, incident)))
-    return False
+def user_of(body: dict[str, Any]) -> str:
+    return str(body.get("user_id") or (body.get("user") or {}).get("id") or "")

@@ -1,4 +1,9 @@
-"""``/incident <subcommand>``: acknowledge at once, then run the subcommand after the ack."""
+"""``/incident <subcommand>``: answered in the acknowledgement itself.
+
+A subcommand that reads (help, list, status, timeline, roles, actions) answers at once; one that
+changes an incident commits before the ack and says what happened; one that needs a form leaves
+it to :func:`handlers.forms_open.after_ack`, which opens it right after the ack.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
+from bot.slack.render import Message
 from handlers import actions, declare, listing, resolve, roles, timeline, updates
-from handlers.common import Command, reporting
+from handlers.common import Command, answer, bot, saving
 
-Run = Callable[[Context, Command], None]
+Run = Callable[[Context, Command, BoltContext], Message | None]
 
 
 @dataclass(frozen=True)
@@ -22,19 +28,21 @@ class Subcommand:
     run: Run
 
 
-def _help(ctx: Context, command: Command) -> None:
-    intro = None
-    if command.name not in ("", "help"):
-        intro = f"There is no `{command.name}` command."
+def help_message(ctx: Context, name: str = "") -> Message:
+    intro = f"There is no `{name}` command." if name not in ("", "help") else None
     rows = [(s.usage, s.summary) for s in SUBCOMMANDS.values()]
-    ctx.slack.reply(command.response_url, ctx.render.message("help", commands=rows, intro=intro))
+    return ctx.render.message("help", commands=rows, intro=intro)
+
+
+def _help(ctx: Context, command: Command, context: BoltContext) -> Message:
+    return help_message(ctx, command.name)
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "declare": Subcommand(
         "/incident declare [P1..P4 title]",
         "Declare an incident: opens a form, or declares at once with a severity and a title.",
-        declare.run_command,
+        declare.declare_command,
     ),
     "list": Subcommand("/incident list", "The open incidents.", listing.list_open),
     "update": Subcommand(
@@ -57,9 +65,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "Resolve: summary, root cause and fix, announced everywhere.",
         resolve.resolve_command,
     ),
-    "reopen": Subcommand(
-        "/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command
-    ),
+    "reopen": Subcommand("/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command),
     "note": Subcommand("/incident note <text>", "Add a note to the timeline.", timeline.note_command),
     "timeline": Subcommand(
         "/incident timeline",
@@ -76,12 +82,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "Add a follow-up (a form without text).",
         actions.action_command,
     ),
-    "actions": Subcommand(
-        "/incident actions", "The follow-ups: mark done or reassign.", actions.actions_command
-    ),
-    "roles": Subcommand(
-        "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel
-    ),
+    "actions": Subcommand("/incident actions", "The follow-ups: mark done or reassign.", actions.actions_command),
+    "roles": Subcommand("/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel),
     "role": Subcommand(
         "/incident role <role> [@person]", "Give a role to someone (or take it yourself).", roles.role_command
     ),
@@ -92,14 +94,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-def register(app: App, ctx: Context) -> None:
-    def ack_command(ack: Ack) -> None:
-        ack()
+def incident_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The ack listener of ``/incident``: every subcommand answers here."""
+    ctx = bot(context)
+    command = Command.parse(body)
+    subcommand = SUBCOMMANDS.get(command.name)
+    run = subcommand.run if subcommand else _help
+    saving(ctx, ack, lambda: run(ctx, command, context))
 
-    @reporting(ctx, "the /incident command")
-    def run(body: dict[str, Any]) -> None:
-        command = Command.parse(body)
-        subcommand = SUBCOMMANDS.get(command.name)
-        (subcommand.run if subcommand else _help)(ctx, command)
 
-    app.command("/incident")(ack=ack_command, lazy=[run])
+def answer_help(ack: Ack, context: BoltContext) -> None:
+    answer(ack, help_message(bot(context)))

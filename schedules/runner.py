@@ -2,8 +2,8 @@
 
 APScheduler keeps only the tick itself, in memory (its job stores must never be shared between
 processes). Due work lives in the ``scheduled_work`` table, so a restart loses nothing and
-several replicas never do the same work twice: each tick claims due rows (see ``bot.work``),
-runs the job for each, then deletes or reschedules it.
+several replicas never do the same work twice: each tick takes due rows one at a time, each in
+its own transaction with the decision it leads to (see ``bot.work``).
 """
 
 from __future__ import annotations
@@ -12,61 +12,61 @@ import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk.errors import SlackApiError
 
 from bot import work
 from bot.context import Context
-from bot.paging import PageFailed
-from bot.slack.gateway import error_name
+from bot.db.engine import transaction
+from bot.db.models import Incident
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
 
-# Longer than the worst case of one job with Slack's retries; a crashed worker's row waits this long.
-LEASE = timedelta(minutes=5)
+# A tick handles at most this many rows, so one tick never runs for long.
+MAX_PER_TICK = 500
 
 
 def tick(ctx: Context) -> int:
-    """Claim what is due, one row at a time, and do it. Returns how many rows were handled.
-
-    One row per claim: a lease only has to outlast one job, however slow Slack is, so another
-    replica never takes over a row this one has not reached yet.
-    """
+    """Do what is due, one row per transaction. Returns how many rows were handled."""
     handled = 0
-    while claimed := work.claim(ctx.sessions, ctx.clock(), LEASE, limit=1):
-        run_one(ctx, claimed[0])
+    while handled < MAX_PER_TICK and run_next(ctx):
         handled += 1
     return handled
 
 
-def run_one(ctx: Context, item: work.Claimed) -> None:
-    job = JOBS.get(item.kind)
-    if job is None:
-        log.error("no job for scheduled work of kind %r; dropping it", item.kind)
-        work.finish(ctx.sessions, item, None)
-        return
-    try:
-        again = job(ctx, item)
-    except Exception as exc:
-        backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**item.attempts, 3600))
-        expected = isinstance(exc, SlackApiError | PageFailed)  # the outside world said no; else a bug
-        log.warning(
-            "scheduled %s for incident %s failed (%s); retrying in %s",
-            item.kind,
-            item.incident_id,
-            exc,
-            backoff,
-            exc_info=not expected,
-        )
-        work.failed(ctx.sessions, item, error_name(exc), ctx.clock() + backoff)
-        return
-    work.finish(ctx.sessions, item, again)
+def run_next(ctx: Context) -> bool:
+    """Take the oldest due row and do it; False when nothing is due."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        row = work.take_due(session, now)
+        if row is None:
+            return False
+        job = JOBS.get(row.kind)
+        if job is None:
+            log.error("no job for scheduled work of kind %r; dropping it", row.kind)
+            session.delete(row)
+            return True
+        incident = session.get_one(Incident, row.incident_id)
+        try:
+            with session.begin_nested():
+                again = job(session, ctx.policy, incident, row, now)
+        except Exception as exc:
+            if ctx.database.failed(exc):
+                raise
+            backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**row.attempts, 3600))
+            log.exception("scheduled %s for %s failed; retrying in %s", row.kind, incident.ref, backoff)
+            row.due_at, row.attempts, row.last_error = now + backoff, row.attempts + 1, repr(exc)[:200]
+            return True
+        work.done(session, row, again)
+    return True
 
 
 def make_scheduler(ctx: Context) -> BackgroundScheduler:
+    # One line per tick at INFO is noise; APScheduler's own warnings (a missed tick) still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        _safe_tick,
+        safe_tick,
         "interval",
         args=[ctx],
         seconds=ctx.settings.scheduler_tick,
@@ -78,8 +78,12 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     return scheduler
 
 
-def _safe_tick(ctx: Context) -> None:
+def safe_tick(ctx: Context) -> None:
+    """A tick that survives a database outage quietly (one warning, one line when it is back)."""
     try:
         tick(ctx)
-    except Exception:
-        log.exception("scheduler tick failed")
+    except Exception as exc:
+        if not ctx.database.failed(exc):
+            log.exception("scheduler tick failed")
+        return
+    ctx.database.worked()

@@ -61,10 +61,6 @@ class Incident(Base):
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # Where the declare came from, so a double submit or a Slack retry finds the incident it made.
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
-    # When the Slack side (channel, invites, announcements) is complete; NULL while it is owed.
-    slack_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # Whoever is doing the Slack side holds it until then, so two workers never do it at once.
-    slack_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Private (security, data leak): a private channel, and nothing but its existence and
     # severity shown outside it.
     is_private: Mapped[bool] = mapped_column(default=False)
@@ -75,8 +71,6 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # When the next update is promised (declaration or last update + the cadence); NULL: no cadence.
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The response_url of the command that declared it, for telling the declarer how it went.
-    reply_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="incident", order_by="RoleAssignment.id", lazy="selectin"
@@ -185,8 +179,8 @@ class ScheduledWork(Base):
     """Something due at a time: the database is the truth of what the scheduler must do.
 
     One row per (incident, kind, key): the next update reminder, an escalation tier, a follow-up
-    reminder, finishing a declare's Slack side. A tick claims due rows by setting ``claimed_until``
-    (a lease), acts, then reschedules or deletes them.
+    reminder. A tick takes a due row, decides through the domain (which owes Slack effects in the
+    outbox) and reschedules or deletes the row, all in one transaction.
     """
 
     __tablename__ = "scheduled_work"
@@ -200,7 +194,6 @@ class ScheduledWork(Base):
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(100), default="")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -222,3 +215,65 @@ class ActionItem(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+
+
+class OutboxEffect(Base):
+    """One Slack effect a committed change owes (a post, an edit, an invite, a page, …).
+
+    Written in the transaction of the change, sent by the delivery workers: in order within its
+    ``lane`` (a channel, a person's DMs, a pager), paced, retried until it lands or reported.
+    ``key`` is its idempotency key, carried in the message metadata of a post so that a post whose
+    outcome is unknown (a crash, a dropped connection) is found in Slack instead of sent twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index(
+            "ix_outbox_pending_due",
+            "not_before",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_pending_lane",
+            "lane",
+            "id",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index("ix_outbox_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True
+    )
+    key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    lane: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Who made the change (told when the effect cannot be delivered).
+    actor: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, failed
+    # Bumped when an edit is owed again while pending: a send of an older version is not the last.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An attempt may have reached Slack without its outcome being recorded: look before resending.
+    in_doubt: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OutboxLane(Base):
+    """Pacing per lane: when the next post may go (Slack allows about one a second per channel)."""
+
+    __tablename__ = "outbox_lanes"
+
+    lane: Mapped[str] = mapped_column(String(120), primary_key=True)
+    next_post_at: Mapped[datetime] = mapped_column(UTCDateTime())

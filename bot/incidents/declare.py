@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
-from bot.incidents import escalation, timeline
+from bot.incidents import effects, escalation, timeline
 from bot.incidents.numbering import next_number
 from bot.policy import COMMANDER_ROLE, Policy
 from bot.text import clean_block, clean_line
@@ -126,18 +126,12 @@ def parse_fast_path(policy: Policy, text: str) -> FastPath:
 
 
 def declare(
-    sessions: sessionmaker[Session],
-    policy: Policy,
-    declaration: Declaration,
-    now: datetime,
-    setup_retry: timedelta = timedelta(seconds=30),
+    sessions: sessionmaker[Session], policy: Policy, declaration: Declaration, now: datetime
 ) -> tuple[Incident, bool]:
-    """Commit the incident, its commander, timeline and scheduled work. Returns (incident, created).
-
-    The same ``source_key`` (a double submit, a retried request) returns the incident it made.
-    The Slack side is owed from now on: if the request cannot finish it, the scheduler will,
-    from ``setup_retry`` after the declaration.
-    """
+    """Commit the incident, its commander, timeline, scheduled work and everything it owes Slack
+    (its channel, invitations, announcements, topic, the declarer's confirmation) in one
+    transaction. Returns (incident, created); the same ``source_key`` (a double submit, a retried
+    request) returns the incident it made."""
     if declaration.source_key:
         existing = _by_source(sessions, declaration.source_key)
         if existing is not None:
@@ -156,7 +150,6 @@ def declare(
                 declared_by=declaration.declared_by,
                 declared_at=now,
                 source_key=declaration.source_key,
-                reply_url=declaration.reply_url,
                 is_private=declaration.is_private,
             )
             session.add(incident)
@@ -197,8 +190,8 @@ def declare(
             if cadence:
                 incident.next_update_at = now + cadence
                 work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
-            work.schedule(session, incident.id, work.SLACK_SETUP, now + setup_retry)
             escalation.plan(session, policy, incident, now)
+            _owe_slack_side(session, policy, incident, declaration, now)
         with sessions() as session:
             return session.get_one(Incident, incident.id), True
     except IntegrityError:
@@ -207,6 +200,25 @@ def declare(
             if existing is not None:
                 return existing, False
         raise
+
+
+def _owe_slack_side(
+    session: Session, policy: Policy, incident: Incident, declaration: Declaration, now: datetime
+) -> None:
+    """In the incident's channel lane, in this order: the channel, its people, the announcement
+    (pinned), the topic, then the declarer's confirmation; elsewhere, the announcements."""
+    effects.create_channel(session, policy, incident, now)
+    people = [declaration.declared_by, declaration.commander or declaration.declared_by]
+    effects.invite(session, policy, incident, people + list(declaration.responders), "declare", now)
+    effects.announce(session, policy, incident, effects.INCIDENT, now)
+    effects.set_topic(session, policy, incident, now)
+    effects.reply(
+        session, policy, incident, "declared_reply", "declare", now,
+        user=declaration.declared_by, url=declaration.reply_url,
+    )  # fmt: skip
+    effects.announce(session, policy, incident, effects.ANNOUNCEMENTS, now)
+    if policy.announces_to_leadership(incident.severity):
+        effects.announce(session, policy, incident, effects.LEADERSHIP, now)
 
 
 def _by_source(sessions: sessionmaker[Session], source_key: str) -> Incident | None:

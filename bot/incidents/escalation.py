@@ -7,6 +7,7 @@ tier already fired.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from bot import work
 from bot.business_hours import next_business_morning
 from bot.db.models import OPEN_STATUSES, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
-from bot.incidents import timeline
+from bot.incidents import effects, timeline
 from bot.policy import COMMANDER_ROLE, Policy
 from bot.policy_escalation import Target, Tier
 
@@ -126,8 +127,19 @@ def due_notice(
     return Notice(key, targets, reason, unacknowledged)
 
 
-def record(session: Session, incident: Incident, notice: Notice, now: datetime) -> None:
-    timeline.record(
+def escalate(
+    session: Session, policy: Policy, incident: Incident, key: str, details: dict[str, str], now: datetime
+) -> None:
+    """A tier came due: fire it if it still applies (right severity, condition holds, not fired)."""
+    notice = due_notice(session, policy, incident, key, details, now)
+    if notice is not None:
+        fire(session, policy, incident, notice, now)
+
+
+def fire(session: Session, policy: Policy, incident: Incident, notice: Notice, now: datetime) -> None:
+    """Record the tier as fired, and owe everything it sends: a message to each person (their own
+    direct message) and channel, a page to each pager, and a line in the incident channel."""
+    event = timeline.record(
         session,
         incident,
         "escalated",
@@ -137,6 +149,35 @@ def record(session: Session, incident: Incident, notice: Notice, now: datetime) 
         targets=[n for n, _ in notice.targets],
         reason=notice.reason,
     )
+    session.flush()
+    cause = f"e{event.id}"
+    # A private incident's details never leave its channel: people outside are asked to join it.
+    message = "private_escalation" if incident.is_private else "escalation"
+    data: dict[str, Any] = {
+        "tier": notice.key,
+        "reason": notice.reason,
+        "unacknowledged": notice.unacknowledged,
+    }
+    for name, target in notice.targets:
+        for user in target.users:
+            effects.tell(session, policy, incident, user, message, cause, now, usergroups=[], **data)
+        for channel in target.channels:
+            place = effects.channel(channel)
+            shown = "private_notice" if incident.is_private else "escalation"
+            effects.post(
+                session,
+                policy,
+                incident,
+                place,
+                shown,
+                cause,
+                now,
+                usergroups=list(target.usergroups),
+                **data,
+            )
+        if target.pages:
+            effects.page(session, policy, incident, name, "trigger", notice.reason, cause, now)
+    effects.post(session, policy, incident, effects.INCIDENT, "change", cause, now, event_id=event.id)
 
 
 def paged_targets(session: Session, incident_id: int) -> list[str]:
@@ -152,7 +193,18 @@ def paged_targets(session: Session, incident_id: int) -> list[str]:
     return [name for name, is_open in open_pages.items() if is_open]
 
 
-def resolve_pages(session: Session, incident: Incident, now: datetime) -> None:
+def resolve_pages(session: Session, policy: Policy, incident: Incident, cause: str, now: datetime) -> None:
     """Owe a resolve event to every pager a trigger reached (PagerDuty closes the alert with it)."""
     for name in paged_targets(session, incident.id):
-        work.schedule(session, incident.id, work.PAGE, now, key=f"{name}:resolve")
+        effects.page(session, policy, incident, name, "resolve", "resolved", cause, now)
+
+
+def paged(
+    session: Session, policy: Policy, incident: Incident, target: str, action: str, now: datetime
+) -> None:
+    """A page reached its pager. A trigger that landed after the incident was resolved gets its
+    resolve too, so the alert does not stay open."""
+    event = timeline.record(session, incident, "paged", now, None, target=target, action=action)
+    if action == "trigger" and incident.status not in OPEN:
+        session.flush()
+        effects.page(session, policy, incident, target, "resolve", "resolved", f"e{event.id}", now)

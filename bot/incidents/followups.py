@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import work
 from bot.db.engine import transaction
-from bot.db.models import ActionItem
+from bot.db.models import ActionItem, Incident
 from bot.errors import InputError, NotFound
-from bot.incidents import queries, timeline
+from bot.incidents import effects, queries, timeline
+from bot.policy import Policy
 from bot.text import MENTION, clean_line
 
 TEXT_MAX = 500
@@ -150,6 +151,19 @@ def reassign(
         incident = queries.lock(session, item.incident_id)
         timeline.record(session, incident, "action_reassigned", now, actor, item=item.id, owner=owner)
     return item
+
+
+def remind(session: Session, policy: Policy, incident: Incident, item_id: int, now: datetime) -> datetime | None:
+    """DM the owner of an open item that fell due; again a day later while it stays open."""
+    item = session.get(ActionItem, item_id)
+    if item is None or item.done_at is not None or not item.owner or item.due is None:
+        return None
+    today = now.astimezone(policy.tz).date()
+    effects.tell(
+        session, policy, incident, item.owner, "follow_up_reminder", f"followup:{item.id}:{today.isoformat()}", now,
+        item_id=item.id, overdue=today > item.due,
+    )  # fmt: skip
+    return now + timedelta(days=1)
 
 
 def load(sessions: sessionmaker[Session], item_id: int) -> ActionItem | None:

@@ -1,20 +1,21 @@
-"""Who may resolve, close, change the severity or reassign roles (the policy's ``permissions``)."""
+"""Who may resolve, close, change the severity or reassign roles (the policy's ``permissions``).
+
+Decided here, inside the transaction of the change, so the commander it checks is the commander
+at that moment. Whether someone is an admin takes a question to Slack; the caller asks it first.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from bot.db.models import Incident
+from bot.errors import Refusal
 from bot.policy import COMMANDER_ROLE, Policy
 
 # Role reassignment has its own rule (the holder may hand over too): bot/incidents/roles.py.
 Action = Literal["resolve", "close", "severity"]
 
-WORDS = {
-    "resolve": "resolve",
-    "close": "close",
-    "severity": "change the severity of",
-}
+WORDS = {"resolve": "resolve", "close": "close", "severity": "change the severity of"}
 
 
 def allowed(policy: Policy, action: Action, incident: Incident, actor: str, is_admin: bool) -> bool:
@@ -24,8 +25,9 @@ def allowed(policy: Policy, action: Action, incident: Incident, actor: str, is_a
     return commander is None or commander == actor
 
 
-def refusal(action: Action, incident: Incident) -> str:
-    """Mrkdwn naming who may, for the person who may not."""
-    commander = incident.holder(COMMANDER_ROLE)
-    who = f"the Incident Commander (<@{commander}>)" if commander else "the Incident Commander"
-    return f"Only {who} or an incident admin may {WORDS[action]} {incident.ref}."
+def check(policy: Policy, action: Action, incident: Incident, actor: str, is_admin: bool) -> None:
+    """Raise a Refusal naming who may, unless ``actor`` may."""
+    if not allowed(policy, action, incident, actor, is_admin):
+        commander = incident.holder(COMMANDER_ROLE)
+        who = (commander,) if commander else ()
+        raise Refusal("not_allowed", incident.ref, holder=commander, who_may=who, action=WORDS[action])

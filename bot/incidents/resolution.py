@@ -10,9 +10,9 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, Incident, Status
 from bot.errors import InputError
-from bot.incidents import escalation, queries, timeline
+from bot.incidents import effects, escalation, permissions, queries, timeline
 from bot.incidents.updates import cadence, plan_reminder
-from bot.policy import Policy
+from bot.policy import COMMANDER_ROLE, Policy
 from bot.text import clean_block
 
 SUMMARY_MAX = 2000
@@ -51,24 +51,49 @@ def resolve(
     summary: str,
     root_cause: str = "",
     fix: str = "",
+    is_admin: bool = False,
 ) -> Incident | None:
-    """Resolve: stop reminders and escalations, plan the postmortem reminder. None: already resolved."""
+    """Resolve: stop reminders and escalations, plan the postmortem reminder, announce it
+    everywhere. None: already resolved (a double submit, or someone resolved it first)."""
     summary, root_cause, fix = validate(summary, root_cause, fix)
     with transaction(sessions) as session:
         incident = queries.lock(session, incident_id)
         if incident.status in (s.value for s in ENDED_STATUSES):
             return None
+        permissions.check(policy, "resolve", incident, actor, is_admin)
         previous = incident.status
         incident.status = Status.RESOLVED.value
         incident.resolved_at = now
         incident.summary, incident.root_cause, incident.fix = summary, root_cause, fix
         incident.next_update_at = None
-        # Pending triggers are dropped (no paging about a resolved incident); sent ones get a resolve.
-        work.cancel_all_but(session, incident.id, keep=(work.SLACK_SETUP, work.FOLLOW_UP))
-        escalation.resolve_pages(session, incident, now)
+        # Pages not sent yet are dropped when their turn comes; sent ones get a resolve.
+        work.cancel_all_but(session, incident.id, keep=work.KEEP_AFTER_END)
         work.schedule(session, incident.id, work.POSTMORTEM_REMINDER, now + policy.postmortem_reminder_after)
-        timeline.record(session, incident, "resolved", now, actor, previous=previous, summary=summary)
+        event = timeline.record(session, incident, "resolved", now, actor, previous=previous, summary=summary)
+        session.flush()
+        escalation.resolve_pages(session, policy, incident, f"e{event.id}", now)
+        _owe_resolution(session, policy, incident, f"e{event.id}", actor, now)
     return _reload(sessions, incident_id)
+
+
+def _owe_resolution(
+    session: Session, policy: Policy, incident: Incident, cause: str, actor: str, now: datetime
+) -> None:
+    """The resolution in the incident channel, the announcement channel and (when the severity
+    calls for it) the leadership channel; outside its channel a private incident shows only that
+    it ended. The announcements edited, and a status page draft for whoever writes it."""
+    effects.post(session, policy, incident, effects.INCIDENT, "resolution", cause, now, actor=actor)
+    outside = "private_notice" if incident.is_private else "resolution"
+    effects.post(session, policy, incident, effects.ANNOUNCEMENTS, outside, cause, now, actor=actor)
+    if policy.announces_to_leadership(incident.severity):
+        effects.post(session, policy, incident, effects.LEADERSHIP, outside, cause, now, actor=actor)
+    effects.refresh(session, policy, incident, now)
+    writer = policy.status_page_role
+    to = (incident.holder(writer) if writer else None) or incident.holder(COMMANDER_ROLE)
+    if to:
+        effects.tell(
+            session, policy, incident, to, "statuspage_draft", cause, now, actor=actor, stage="Resolved"
+        )
 
 
 def reopen(
@@ -86,24 +111,34 @@ def reopen(
         work.cancel(session, incident.id, work.POSTMORTEM_REMINDER)
         every = cadence(policy, incident)
         plan_reminder(session, policy, incident, now + every if every else None)
-        timeline.record(session, incident, "reopened", now, actor, previous=previous)
+        event = timeline.record(session, incident, "reopened", now, actor, previous=previous)
         session.flush()
         escalation.plan(session, policy, incident, now)
+        effects.change(session, policy, incident, event, now)
     return _reload(sessions, incident_id)
 
 
-def close(sessions: sessionmaker[Session], incident_id: int, actor: str, now: datetime) -> Incident | None:
+def close(
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    incident_id: int,
+    actor: str,
+    now: datetime,
+    is_admin: bool = False,
+) -> Incident | None:
     """The postmortem is done: Closed for good. None when it was closed already."""
     with transaction(sessions) as session:
         incident = queries.lock(session, incident_id)
         if incident.status == Status.CLOSED.value:
             return None
+        permissions.check(policy, "close", incident, actor, is_admin)
         if incident.status != Status.RESOLVED.value:
             raise WrongState(f"{incident.ref} is {incident.status}; resolve it before closing it.")
         incident.status = Status.CLOSED.value
         incident.closed_at = now
         work.cancel_all_but(session, incident.id, keep=work.KEEP_AFTER_END)
-        timeline.record(session, incident, "closed", now, actor)
+        event = timeline.record(session, incident, "closed", now, actor)
+        effects.change(session, policy, incident, event, now)
     return _reload(sessions, incident_id)
 
 

@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import transaction
-from bot.db.models import Incident, RoleAssignment
-from bot.incidents import queries, timeline
-from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role
+from bot.db.models import OPEN_STATUSES, Incident, RoleAssignment, TimelineEvent
+from bot.errors import Refusal
+from bot.incidents import effects, queries, timeline
+from bot.policy import COMMANDER_ROLE, Policy, Role
 
-SCRIBE_ROLE = "scribe"
-TROUBLESHOOTING_ROLES = (COMMANDER_ROLE, TECH_LEAD_ROLE)
+OPEN = {s.value for s in OPEN_STATUSES}
 
 
 class Outcome(StrEnum):
@@ -29,10 +29,6 @@ class Outcome(StrEnum):
     HANDED_OVER = "handed_over"  # the role moved from one person to another
     RELEASED = "released"  # the holder stepped down (or was stood down)
     UNCHANGED = "unchanged"  # nothing to do: a double click, a repeat, already so
-
-
-class Refusal(Exception):
-    """A role change that is not allowed or lost a race; the message (mrkdwn) says why and who may."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class RoleChange:
     previous: str | None  # the holder before
     actor: str
     acknowledged: bool = False  # this change gave the incident its first commander
-    warning: str | None = None
+    warning: str | None = None  # plain words, e.g. the Scribe also leads the response
 
 
 def _current(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
@@ -60,18 +56,22 @@ def may_reassign(incident: Incident, role: str, actor: str, is_admin: bool) -> b
     return is_admin or actor in (incident.holder(COMMANDER_ROLE), incident.holder(role))
 
 
-def who_may_reassign(incident: Incident, role: Role) -> str:
-    people = [incident.holder(COMMANDER_ROLE), incident.holder(role.key)]
-    named = " or ".join(f"<@{p}>" for p in dict.fromkeys(p for p in people if p))
-    return f"{named}, or an incident admin" if named else "an incident admin"
+def _not_allowed(incident: Incident, role: Role, action: str) -> Refusal:
+    people = (incident.holder(COMMANDER_ROLE), incident.holder(role.key))
+    who = tuple(dict.fromkeys(p for p in people if p))
+    return Refusal("not_allowed", role.name, holder=incident.holder(role.key), who_may=who, action=action)
 
 
-def _scribe_warning(incident: Incident, role: str, user: str) -> str | None:
-    advice = "The procedure wants the Scribe to be someone not troubleshooting"
-    if role == SCRIBE_ROLE and any(incident.holder(r) == user for r in TROUBLESHOOTING_ROLES):
-        return f"{advice}; <@{user}> also leads the response."
-    if role in TROUBLESHOOTING_ROLES and incident.holder(SCRIBE_ROLE) == user:
-        return f"{advice}; <@{user}> is also the Scribe."
+def _apart_warning(policy: Policy, incident: Incident, role: Role, user: str) -> str | None:
+    """The procedure wants some roles (the Scribe) held by someone not leading the response."""
+    leading = [r for r in policy.roles if r.leads]
+    apart = [r for r in policy.roles if r.apart_from_leading]
+    advice = "The procedure wants the {} to be someone not troubleshooting; {}."
+    if role.apart_from_leading and any(incident.holder(r.key) == user for r in leading):
+        return advice.format(role.name, "they also lead the response")
+    clash = next((r for r in apart if incident.holder(r.key) == user), None)
+    if role.leads and clash is not None:
+        return advice.format(clash.name, f"they are also the {clash.name}")
     return None
 
 
@@ -98,12 +98,11 @@ def assign(
                 return RoleChange(incident, role, Outcome.UNCHANGED, user, previous, actor)
             if current is not None:
                 if only_if_free:
-                    raise Refusal(f"<@{previous}> already holds {role.name}.")
+                    raise Refusal("held", role.name, holder=previous)
                 if not may_reassign(incident, role.key, actor, is_admin):
-                    who = who_may_reassign(incident, role)
-                    raise Refusal(f"<@{previous}> holds {role.name}. Only {who} may reassign it.")
-                _end(session, current, now)
-            warning = _scribe_warning(incident, role.key, user)
+                    raise _not_allowed(incident, role, "reassign")
+                _end(session, current, now, role)
+            warning = _apart_warning(policy, incident, role, user)
             session.add(
                 RoleAssignment(
                     incident_id=incident_id, role=role.key, user_id=user, assigned_by=actor, assigned_at=now
@@ -114,7 +113,7 @@ def assign(
             if acknowledged:
                 incident.acknowledged_at = now
             if previous:
-                timeline.record(
+                event = timeline.record(
                     session,
                     incident,
                     "role_handed_over",
@@ -125,13 +124,16 @@ def assign(
                     previous=previous,
                 )
             else:
-                timeline.record(session, incident, "role_assigned", now, actor, role=role.key, user=user)
+                event = timeline.record(
+                    session, incident, "role_assigned", now, actor, role=role.key, user=user
+                )
             if acknowledged:
                 timeline.record(session, incident, "acknowledged", now, user)
+            _owe_role_change(session, policy, incident, role, event, now, user, previous, warning)
     except IntegrityError:
         with sessions() as session:
             winner = _current(session, incident_id, role.key)
-        raise Refusal(f"<@{winner.user_id if winner else '?'}> took {role.name} just before you.") from None
+        raise Refusal("lost_race", role.name, holder=winner.user_id if winner else None) from None
     outcome = Outcome.HANDED_OVER if previous else Outcome.ASSIGNED
     return RoleChange(
         _load(sessions, incident_id), role, outcome, user, previous, actor, acknowledged, warning
@@ -156,19 +158,72 @@ def release(
         if current is None:
             return RoleChange(incident, role, Outcome.UNCHANGED, None, None, actor)
         if not may_reassign(incident, role.key, actor, is_admin):
-            who = who_may_reassign(incident, role)
-            raise Refusal(f"<@{current.user_id}> holds {role.name}. Only {who} may release it.")
-        if not _end(session, current, now):
-            return RoleChange(incident, role, Outcome.UNCHANGED, None, None, actor)
-        timeline.record(
+            raise _not_allowed(incident, role, "release")
+        _end(session, current, now, role)
+        event = timeline.record(
             session, incident, "role_released", now, actor, role=role.key, previous=current.user_id
         )
         previous = current.user_id
+        _owe_role_change(session, policy, incident, role, event, now, None, previous, None)
     return RoleChange(_load(sessions, incident_id), role, Outcome.RELEASED, None, previous, actor)
 
 
-def _end(session: Session, assignment: RoleAssignment, now: datetime) -> bool:
-    """End an assignment unless a concurrent change already did (then nothing happens)."""
+def _owe_role_change(
+    session: Session,
+    policy: Policy,
+    incident: Incident,
+    role: Role,
+    event: TimelineEvent,
+    now: datetime,
+    user: str | None,
+    previous: str | None,
+    warning: str | None,
+) -> None:
+    """The new holder invited and told their responsibilities (and, for the role that writes the
+    status page, a draft); a line in the channel; the announcements edited; a previous holder who
+    did not step down themselves told."""
+    session.flush()
+    cause, actor = f"e{event.id}", event.actor
+    if user:
+        effects.invite(session, policy, incident, [user], cause, now, actor)
+    effects.refresh(session, policy, incident, now)
+    effects.post(
+        session, policy, incident, effects.INCIDENT, "role_changed", cause, now,
+        actor=actor, event_id=event.id, warning=warning,
+    )  # fmt: skip
+    if user:
+        effects.tell(
+            session,
+            policy,
+            incident,
+            user,
+            "role_dm",
+            cause,
+            now,
+            actor=actor,
+            event_id=event.id,
+            warning=warning,
+        )
+        if role.writes_status_page and incident.status in OPEN:
+            effects.tell(
+                session,
+                policy,
+                incident,
+                user,
+                "statuspage_draft",
+                cause,
+                now,
+                actor=actor,
+                stage="Investigating",
+            )
+    if previous and previous != actor:
+        effects.tell(
+            session, policy, incident, previous, "role_lost_dm", cause, now, actor=actor, event_id=event.id
+        )
+
+
+def _end(session: Session, assignment: RoleAssignment, now: datetime, role: Role) -> bool:
+    """End an assignment; a concurrent change that already did is refused."""
     result = session.execute(
         update(RoleAssignment)
         .where(RoleAssignment.id == assignment.id, RoleAssignment.released_at.is_(None))
@@ -177,7 +232,7 @@ def _end(session: Session, assignment: RoleAssignment, now: datetime) -> bool:
     )
     ended = bool(cast(CursorResult[Any], result).rowcount)
     if not ended:
-        raise Refusal("Someone changed this role at the same moment; look at the panel and try again.")
+        raise Refusal("concurrent", role.name)
     session.expire(assignment)
     return ended
 

@@ -14,12 +14,13 @@ from bot import work
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, OPEN_STATUSES, Incident, Status, StatusUpdate
 from bot.errors import InputError
-from bot.incidents import escalation, queries, timeline
-from bot.policy import Policy
+from bot.incidents import effects, escalation, permissions, queries, timeline
+from bot.policy import Policy, Severity
 from bot.text import clean_block, clean_line
 
 UPDATE_MAX = 2500
 EXPECTED_MAX = 200
+REASON_MAX = 300
 NEXT_UPDATE_CHOICES = ("5m", "10m", "15m", "30m", "1h", "2h", "4h", "8h", "1d")
 
 
@@ -126,6 +127,7 @@ def post_update(
                 session, incident, "update_posted", now, author, update_id=update.id, status=incident.status
             )
             changed_from = previous if incident.status != previous else None
+            _owe_update(session, policy, incident, update, changed_from, now)
     except IntegrityError:
         if source_key and _posted(sessions, source_key):
             return None
@@ -134,6 +136,27 @@ def post_update(
         return PostedUpdate(
             session.get_one(Incident, incident_id), session.get_one(StatusUpdate, update.id), changed_from
         )
+
+
+def _owe_update(
+    session: Session,
+    policy: Policy,
+    incident: Incident,
+    update: StatusUpdate,
+    changed_from: str | None,
+    now: datetime,
+) -> None:
+    """The update in the incident channel and, unless the incident is private, under its
+    announcement (or in the announcement channel); the announcements and topic edited."""
+    places: list[tuple[str, str | None]] = [(effects.INCIDENT, None)]
+    if not incident.is_private:
+        places.append((effects.ANNOUNCEMENTS, effects.ANNOUNCEMENTS if policy.updates_in_thread else None))
+    for place, thread in places:
+        effects.post(
+            session, policy, incident, place, "update", f"u{update.id}", now,
+            actor=update.author, thread=thread, update_id=update.id, changed_from=changed_from,
+        )  # fmt: skip
+    effects.refresh(session, policy, incident, now)
 
 
 def _posted(sessions: sessionmaker[Session], source_key: str) -> bool:
@@ -145,7 +168,12 @@ def _posted(sessions: sessionmaker[Session], source_key: str) -> bool:
 
 
 def set_status(
-    sessions: sessionmaker[Session], incident_id: int, status: Status, actor: str, now: datetime
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    incident_id: int,
+    status: Status,
+    actor: str,
+    now: datetime,
 ) -> tuple[Incident, str | None]:
     """Change the status; returns (incident, previous status) or (incident, None) when unchanged."""
     with transaction(sessions) as session:
@@ -154,11 +182,35 @@ def set_status(
         if previous == status.value:
             return incident, None
         incident.status = status.value
-        timeline.record(
+        event = timeline.record(
             session, incident, "status_changed", now, actor, status=status.value, previous=previous
         )
+        effects.change(session, policy, incident, event, now)
     with sessions() as session:
         return session.get_one(Incident, incident_id), previous
+
+
+def check_severity_change(policy: Policy, previous: str, wanted: str, reason: str) -> tuple[Severity, bool]:
+    """The severity asked for and whether it raises the incident's. InputError when ``wanted`` is no
+    severity, or a lowering comes without a reason, or the reason is too long."""
+    severity = policy.find_severity(wanted)
+    if severity is None:
+        allowed = ", ".join(f"{s.key} ({s.label})" for s in policy.severities)
+        raise InputError(
+            {"severity": f"{wanted.strip() or 'Nothing'} is not a severity; choose one of {allowed}."}
+        )
+    rank = policy.severity_keys
+    upgrade = previous not in rank or rank.index(severity.key) < rank.index(previous)
+    reason = clean_line(reason)
+    if severity.key != previous and not upgrade and not reason:
+        raise InputError(
+            {"reason": f"Lowering the severity from {previous} to {severity.key} needs a reason."}
+        )
+    if len(reason) > REASON_MAX:
+        raise InputError(
+            {"reason": f"The reason is {len(reason)} characters; at most {REASON_MAX} are allowed."}
+        )
+    return severity, upgrade
 
 
 @dataclass(frozen=True)
@@ -176,30 +228,19 @@ def change_severity(
     actor: str,
     now: datetime,
     reason: str = "",
+    is_admin: bool = False,
 ) -> SeverityChange | None:
     """Change the severity (a downgrade needs a reason); re-plans the update reminder. None: unchanged."""
-    severity = policy.find_severity(severity_text)
-    if severity is None:
-        allowed = ", ".join(f"{s.key} ({s.label})" for s in policy.severities)
-        raise InputError(
-            {"severity": f"{severity_text.strip() or 'Nothing'} is not a severity; choose one of {allowed}."}
-        )
     reason = clean_line(reason)
     with transaction(sessions) as session:
         incident = _load_open(session, incident_id)
+        permissions.check(policy, "severity", incident, actor, is_admin)
         previous = incident.severity
+        severity, upgrade = check_severity_change(policy, previous, severity_text, reason)
         if previous == severity.key:
             return None
-        rank = policy.severity_keys
-        upgrade = previous not in rank or rank.index(severity.key) < rank.index(previous)
-        if not upgrade and not reason:
-            raise InputError(
-                {"reason": f"Lowering the severity from {previous} to {severity.key} needs a reason."}
-            )
-        if len(reason) > 300:
-            raise InputError({"reason": "The reason is too long; at most 300 characters are allowed."})
         incident.severity = severity.key
-        timeline.record(
+        event = timeline.record(
             session,
             incident,
             "severity_changed",
@@ -219,6 +260,9 @@ def change_severity(
         next_at = max(now, (last or incident.declared_at) + new_cadence) if new_cadence else None
         plan_reminder(session, policy, incident, next_at)
         escalation.plan(session, policy, incident, now)
+        effects.change(session, policy, incident, event, now)
+        if upgrade and policy.announces_to_leadership(incident.severity):
+            effects.announce(session, policy, incident, effects.LEADERSHIP, now)
     with sessions() as session:
         return SeverityChange(session.get_one(Incident, incident_id), previous, upgrade)
 

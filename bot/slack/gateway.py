@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.client import make_webhook_client
-from bot.slack.pacing import ChannelPacer
 from bot.slack.render import Message
 
 log = logging.getLogger(__name__)
@@ -22,27 +22,107 @@ def error_name(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+METADATA_TYPE = "incident_bot_effect"
+_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def effect_metadata(key: str) -> dict[str, Any]:
+    """Message metadata that names the effect a post delivers, so it can be found again."""
+    return {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+
+
+def carries(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return (
+        metadata.get("event_type") == METADATA_TYPE
+        and (metadata.get("event_payload") or {}).get("key") == key
+    )
+
+
 class SlackGateway:
-    def __init__(self, client: WebClient, pace: float = 1.0) -> None:
+    def __init__(self, client: WebClient) -> None:
         self.client = client
-        self.pacer = ChannelPacer(pace)
+        self._channel_ids: dict[str, str] = {}
 
     def post(self, channel: str, message: Message, **extra: Any) -> tuple[str, str]:
-        """Post a message (paced per channel); returns its (channel id, ts)."""
-        self.pacer.wait(channel)
+        """Post a message; returns its (channel id, ts)."""
         reply = self.client.chat_postMessage(channel=channel, **message.as_kwargs(), **extra)
+        self._channel_ids.setdefault(channel, str(reply["channel"]))
         return str(reply["channel"]), str(reply["ts"])
+
+    def channel_id(self, channel: str) -> str | None:
+        """The id of a channel given by name or id, or of the bot's DM with a user (None: not found)."""
+        if _ID.match(channel):
+            return channel
+        if channel not in self._channel_ids:
+            if channel[:1] in "UW":
+                found = self.client.conversations_open(users=channel)["channel"]["id"]
+            else:
+                named = self.find_channel(channel.removeprefix("#"))
+                if named is None:
+                    return None
+                found = named["id"]
+            self._channel_ids[channel] = str(found)
+        return self._channel_ids[channel]
+
+    def find_posted(
+        self, channel: str, key: str, since: float, thread_ts: str | None = None, pages: int = 5
+    ) -> tuple[str, str] | None:
+        """The bot's message carrying ``key`` posted after ``since`` (a Unix time), if Slack has one."""
+        channel_id = self.channel_id(channel)
+        if channel_id is None:
+            return None
+        cursor = None
+        for _ in range(pages):
+            args: dict[str, Any] = {
+                "channel": channel_id,
+                "oldest": f"{since:.6f}",
+                "limit": 200,
+                "include_all_metadata": True,
+                "cursor": cursor,
+            }
+            if thread_ts:
+                reply = self.client.conversations_replies(ts=thread_ts, **args)
+            else:
+                reply = self.client.conversations_history(**args)
+            for message in reply.get("messages") or []:
+                if carries(message, key):
+                    return channel_id, str(message["ts"])
+            cursor = (reply.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def join(self, channel: str) -> bool:
+        """Join a public channel the bot was removed from; False when it cannot (private, gone)."""
+        channel_id = self.channel_id(channel)
+        if channel_id is None:
+            return False
+        try:
+            self.client.conversations_join(channel=channel_id)
+        except SlackApiError as exc:
+            if error_name(exc) in (
+                "method_not_supported_for_channel_type",
+                "channel_not_found",
+                "is_archived",
+            ):
+                return False
+            raise
+        return True
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         self.client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
 
-    def reply(self, response_url: str, message: Message) -> None:
-        """An ephemeral reply through a command's response_url (works in any channel, for 30 minutes)."""
+    def reply(self, response_url: str, message: Message) -> bool:
+        """An ephemeral reply through a command's response_url (works in any channel, for 30 minutes).
+        False when the URL no longer takes replies."""
         response = make_webhook_client(response_url).send(
             response_type="ephemeral", replace_original=False, **message.as_kwargs()
         )
         if response.status_code >= 400:
             log.warning("response_url replied %s: %s", response.status_code, response.body)
+            return False
+        return True
 
     def dm(self, user: str, message: Message) -> None:
         self.post(user, message)
@@ -124,10 +204,24 @@ class SlackGateway:
         link = file.get("permalink")
         return str(link) if link else None
 
-    def bookmark(self, channel: str, title: str, link: str) -> str:
-        """Add a link bookmark to the channel; returns the bookmark's id."""
+    def bookmark(self, channel: str, title: str, link: str, look_first: bool = False) -> str:
+        """Add a link bookmark to the channel; returns the bookmark's id. ``look_first``: an earlier
+        attempt may have added it, so an existing bookmark of the same link is taken instead."""
+        if look_first:
+            for existing in self.client.bookmarks_list(channel_id=channel).get("bookmarks") or []:
+                if existing.get("link") == link:
+                    return str(existing.get("id") or "")
         reply = self.client.bookmarks_add(channel_id=channel, title=title, type="link", link=link)
         return str((reply.get("bookmark") or {}).get("id") or "")
+
+    def find_file(self, channel: str, filename: str, since: float) -> str | None:
+        """The permalink of a file named ``filename`` shared in the channel after ``since``."""
+        reply = self.client.conversations_history(channel=channel, oldest=f"{since:.6f}", limit=200)
+        for message in reply.get("messages") or []:
+            for file in message.get("files") or []:
+                if file.get("name") == filename and file.get("permalink"):
+                    return str(file["permalink"])
+        return None
 
     def find_channel(self, name: str) -> dict[str, Any] | None:
         """A channel by name (public or private the bot can see), or None."""

@@ -1,0 +1,300 @@
+"""The outbox: every Slack effect a committed change owes, until it is delivered.
+
+A change writes its effects in its own transaction (``owe``, ``rearm``), so what is acknowledged
+is saved together with everything it owes Slack. Delivery workers then ``claim`` one effect at a
+time: the oldest pending effect of a lane (a channel, a person's DMs, a pager) whose earlier
+effects are all done, so a lane goes out in commit order; a post waits for its lane's pace.
+A claim is a lease (``claimed_until``) that its worker renews; a worker that dies loses only its
+lease, and the effect is claimed again, marked in doubt so the next worker looks for it in Slack
+before sending it again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.db.dialect import upsert_insert
+from bot.db.engine import transaction
+from bot.db.models import OutboxEffect, OutboxLane
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+# Kinds that put a message in a channel: paced per lane (Slack: about one a second per channel).
+PACED = ("post", "file")
+# Kinds whose repeat would make a second thing in Slack: an attempt with no recorded outcome is
+# looked for before it is made again.
+CREATING = ("post", "file", "create_channel", "bookmark")
+# Set on a session that owed something: the app wakes its delivery workers after the commit.
+OWED = "outbox.owed"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    lane: str
+    incident_id: int | None
+    payload: dict[str, Any]
+    actor: str | None
+    created_at: datetime
+    attempts: int  # counting this one
+    in_doubt: bool  # an earlier attempt may have reached Slack without its outcome being recorded
+    version: int
+    token: str
+
+
+def owe(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    lane: str,
+    now: datetime,
+    incident_id: int | None = None,
+    actor: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Owe an effect once: the same key again (a retried request) adds nothing."""
+    values = _row(key, kind, lane, now, incident_id, actor, payload)
+    session.execute(upsert_insert(session, OutboxEffect).values(**values).on_conflict_do_nothing())
+    session.info[OWED] = True
+
+
+def rearm(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    lane: str,
+    now: datetime,
+    incident_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Owe an effect that shows the latest state (an edit, a topic) again: one row per key, pending
+    again with its version bumped. Repeats collapse into one send of the newest state."""
+    values = _row(key, kind, lane, now, incident_id, None, payload)
+    table = OutboxEffect.__table__
+    statement = upsert_insert(session, OutboxEffect).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "version": table.c.version + 1,
+                "payload": statement.excluded.payload,
+                # a pending one keeps its place and any back-off; a finished one is owed again now
+                "not_before": case((table.c.state == PENDING, table.c.not_before), else_=now),
+                "attempts": case((table.c.state == PENDING, table.c.attempts), else_=0),
+                "state": PENDING,
+            },
+        )
+    )
+    session.info[OWED] = True
+
+
+def _row(
+    key: str,
+    kind: str,
+    lane: str,
+    now: datetime,
+    incident_id: int | None,
+    actor: str | None,
+    payload: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "lane": lane,
+        "incident_id": incident_id,
+        "actor": actor,
+        "payload": payload or {},
+        "created_at": now,
+        "not_before": now,
+        "state": PENDING,
+        "version": 0,
+        "attempts": 0,
+        "in_doubt": False,
+    }
+
+
+def _ready(now: datetime) -> Any:
+    """Pending heads of their lanes whose time has come and who nobody holds."""
+    row, earlier = OutboxEffect, aliased(OutboxEffect)
+    blocked = exists().where(earlier.lane == row.lane, earlier.state == PENDING, earlier.id < row.id)
+    return (
+        select(row)
+        .outerjoin(OutboxLane, OutboxLane.lane == row.lane)
+        .where(
+            row.state == PENDING,
+            row.not_before <= now,
+            or_(row.claimed_until.is_(None), row.claimed_until < now),
+            or_(row.kind.not_in(PACED), OutboxLane.next_post_at.is_(None), OutboxLane.next_post_at <= now),
+            ~blocked,
+        )
+    )
+
+
+def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> Claimed | None:
+    """Claim the next deliverable effect, or None. One indexed query when nothing is pending."""
+    with transaction(sessions) as session:
+        query = (
+            _ready(now)
+            .order_by(OutboxEffect.not_before, OutboxEffect.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=OutboxEffect)
+        )
+        row = session.scalars(query).first()
+        if row is None:
+            return None
+        claimed = Claimed(
+            id=row.id,
+            key=row.key,
+            kind=row.kind,
+            lane=row.lane,
+            incident_id=row.incident_id,
+            payload=dict(row.payload or {}),
+            actor=row.actor,
+            created_at=row.created_at,
+            attempts=row.attempts + 1,
+            in_doubt=row.in_doubt,
+            version=row.version,
+            token=secrets.token_hex(8),
+        )
+        row.claimed_until = now + lease
+        row.claim_token = claimed.token
+        row.attempts = claimed.attempts
+        row.in_doubt = row.in_doubt or row.kind in CREATING  # until this attempt's outcome is known
+        return claimed
+
+
+def renew(sessions: sessionmaker[Session], held: list[Claimed], until: datetime) -> None:
+    """Extend the leases of effects still being worked on."""
+    if not held:
+        return
+    with transaction(sessions) as session:
+        session.execute(
+            update(OutboxEffect)
+            .where(or_(*(and_(OutboxEffect.id == c.id, OutboxEffect.claim_token == c.token) for c in held)))
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _mine(claimed: Claimed) -> tuple[Any, ...]:
+    return (OutboxEffect.id == claimed.id, OutboxEffect.claim_token == claimed.token)
+
+
+def _released() -> dict[str, Any]:
+    return {"claimed_until": None, "claim_token": None}
+
+
+def delivered(
+    sessions: sessionmaker[Session],
+    claimed: Claimed,
+    now: datetime,
+    result: dict[str, Any] | None,
+    pace: timedelta,
+) -> None:
+    """Record the effect as delivered (and the lane's next post slot). If it was owed again while
+    in flight (a newer state to show), it stays pending for one more send."""
+    with transaction(sessions) as session:
+        done = session.execute(
+            update(OutboxEffect)
+            .where(*_mine(claimed), OutboxEffect.version == claimed.version)
+            .values(
+                state=DELIVERED,
+                result=result,
+                delivered_at=now,
+                in_doubt=False,
+                last_error=None,
+                **_released(),
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        if not done:
+            session.execute(
+                update(OutboxEffect)
+                .where(*_mine(claimed))
+                .values(result=result, in_doubt=False, **_released())
+            )
+        if claimed.kind in PACED and pace > timedelta(0):
+            statement = upsert_insert(session, OutboxLane).values(lane=claimed.lane, next_post_at=now + pace)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["lane"], set_={"next_post_at": statement.excluded.next_post_at}
+                )
+            )
+
+
+def retry(
+    sessions: sessionmaker[Session], claimed: Claimed, at: datetime, error: str, in_doubt: bool
+) -> None:
+    """Not delivered this time: try again at ``at``. ``in_doubt``: it may have reached Slack."""
+    with transaction(sessions) as session:
+        session.execute(
+            update(OutboxEffect)
+            .where(*_mine(claimed))
+            .values(not_before=at, in_doubt=in_doubt, last_error=error, **_released())
+        )
+
+
+def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str) -> None:
+    """Slack refused it for good (and the bot could not fix it): kept, with the error, for reports."""
+    with transaction(sessions) as session:
+        session.execute(
+            update(OutboxEffect)
+            .where(*_mine(claimed))
+            .values(state=FAILED, in_doubt=False, last_error=error, **_released())
+        )
+
+
+def next_ready_at(sessions: sessionmaker[Session], now: datetime) -> datetime | None:
+    """When the earliest pending effect may become deliverable (None: nothing is pending)."""
+    row, earlier = OutboxEffect, aliased(OutboxEffect)
+    heads = (
+        select(row.kind, row.not_before, row.claimed_until, OutboxLane.next_post_at)
+        .outerjoin(OutboxLane, OutboxLane.lane == row.lane)
+        .where(
+            row.state == PENDING,
+            ~exists().where(earlier.lane == row.lane, earlier.state == PENDING, earlier.id < row.id),
+        )
+    )
+    soonest: datetime | None = None
+    with sessions() as session:
+        for kind, not_before, claimed_until, next_post_at in session.execute(heads):
+            times = [not_before, claimed_until or not_before]
+            if kind in PACED and next_post_at is not None:
+                times.append(next_post_at)
+            at = max(times)
+            soonest = at if soonest is None else min(soonest, at)
+    return soonest
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    failed: int
+    oldest: datetime | None  # when the oldest pending effect was owed
+
+
+def backlog(session: Session) -> Backlog:
+    pending, oldest = session.execute(
+        select(func.count(), func.min(OutboxEffect.created_at)).where(OutboxEffect.state == PENDING)
+    ).one()
+    failures = session.scalar(select(func.count()).where(OutboxEffect.state == FAILED)) or 0
+    return Backlog(int(pending or 0), int(failures), oldest)
+
+
+def undelivered(session: Session, limit: int = 200) -> list[OutboxEffect]:
+    """Pending and failed effects, oldest first (for ``incident-bot outbox``)."""
+    query = (
+        select(OutboxEffect)
+        .where(OutboxEffect.state.in_([PENDING, FAILED]))
+        .order_by(OutboxEffect.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,47 @@
+"""What the bot has made in Slack for an incident: its channel and the messages it edits later.
+
+Slack-side bookkeeping, written by the delivery workers when Slack confirms something, never by
+the domain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.models import Incident, OutboxEffect, SlackMessage
+from bot.incidents import effects, timeline
+from bot.outbox import DELIVERED
+from bot.policy import Policy
+
+
+def channel_created(
+    session: Session, policy: Policy, incident: Incident, channel_id: str, name: str, now: datetime
+) -> None:
+    """Record the incident's channel; announcements already posted elsewhere said "channel pending",
+    so they are edited to link it."""
+    incident.channel_id, incident.channel_name = channel_id, name
+    timeline.record(session, incident, "channel_created", now, None, channel=channel_id, name=name)
+    delivered = select(OutboxEffect.key).where(
+        OutboxEffect.incident_id == incident.id,
+        OutboxEffect.state == DELIVERED,
+        OutboxEffect.key.startswith(effects.key(incident, "announce", ""), autoescape=True),
+    )
+    if list(session.scalars(delivered)):
+        effects.refresh(session, policy, incident, now)
+
+
+def record_message(session: Session, incident_id: int, purpose: str, channel_id: str, ts: str) -> None:
+    """Remember a message to edit later (once per purpose and channel)."""
+    try:
+        with session.begin_nested():
+            session.add(SlackMessage(incident_id=incident_id, purpose=purpose, channel_id=channel_id, ts=ts))
+    except IntegrityError:
+        pass  # recorded by an earlier attempt
+
+
+def channel_in_use(session: Session, channel_id: str) -> bool:
+    return session.scalars(select(Incident.id).where(Incident.channel_id == channel_id)).first() is not None

@@ -1,0 +1,62 @@
+"""The one lazy listener: what the acknowledgement left to do right after it.
+
+It opens a form (a ``trigger_id`` works once and for 3 seconds, so nothing queued may delay it:
+Slack effects go through the outbox, never through here) and sends a private answer through the
+response URL when the acknowledgement could not carry it (buttons).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.context import Context
+from bot.slack.render import Message
+from handlers import forms_views
+from handlers.common import bot, reply_url, user_of
+
+log = logging.getLogger(__name__)
+
+Form = Callable[[Context, dict[str, Any]], dict[str, Any] | None]
+
+FORMS: dict[str, Form] = {
+    "declare": forms_views.declare,
+    "update": forms_views.update,
+    "severity": forms_views.severity,
+    "resolve": forms_views.resolve,
+    "action": forms_views.action,
+}
+
+
+def after_ack(body: dict[str, Any], context: BoltContext) -> None:
+    ctx = bot(context)
+    todo = context.get("then") or {}
+    if "form" in todo:
+        open_form(ctx, str(body.get("trigger_id") or ""), todo["form"], todo)
+    if "tell" in todo:
+        tell(ctx, body, Message(text=todo["tell"]["text"], blocks=todo["tell"].get("blocks") or []))
+
+
+def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) -> None:
+    view = FORMS[name](ctx, data)
+    if view is None:
+        return  # what the form was for is gone
+    try:
+        ctx.slack.client.views_open(trigger_id=trigger_id, view=view)
+    except Exception:
+        log.exception("opening the %s form failed", name)
+
+
+def tell(ctx: Context, body: dict[str, Any], message: Message) -> None:
+    """Privately, through the response URL (or a direct message when there is none)."""
+    url, user = reply_url(body), user_of(body)
+    try:
+        if url and ctx.slack.reply(url, message):
+            return
+        if user:
+            ctx.slack.post(user, message)
+    except Exception:
+        log.exception("could not tell %s: %s", user, message.text)

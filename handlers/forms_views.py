@@ -1,0 +1,113 @@
+"""The forms (modals) the bot opens, rendered from their templates with what they need."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from bot.context import Context
+from bot.db.models import OPEN_STATUSES, Incident
+from bot.durations import format_duration, humanize_duration, parse_duration
+from bot.incidents import declare as declaring
+from bot.incidents import followups, resolution, updates
+from bot.slack.presenters import facts
+
+DECLARE_LIMITS = {
+    "title": declaring.TITLE_MAX,
+    "impact": declaring.IMPACT_MAX,
+    "description": declaring.DESCRIPTION_MAX,
+    "service": declaring.SERVICE_MAX,
+}
+RESOLVE_LIMITS = {
+    "summary": resolution.SUMMARY_MAX,
+    "root_cause": resolution.ROOT_CAUSE_MAX,
+    "fix": resolution.FIX_MAX,
+}
+
+
+def _incident(ctx: Context, data: dict[str, Any]) -> Incident | None:
+    with ctx.sessions() as session:
+        return session.get(Incident, int(data["incident_id"]))
+
+
+def _metadata(data: dict[str, Any], *keys: str) -> str:
+    return json.dumps({k: data.get(k) for k in keys})
+
+
+def declare(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    return ctx.render.view(
+        "declare",
+        severities=ctx.policy.severities,
+        default_severity=None,
+        title=str(data.get("title") or ""),
+        limits=DECLARE_LIMITS,
+        fields=ctx.policy.fields,
+        metadata=_metadata(data, "reply_url", "channel"),
+    )
+
+
+def next_update_choices(ctx: Context, incident: Incident) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    """The "next update in" choices, with the severity's cadence first and chosen."""
+    choices = [(c, humanize_duration(parse_duration(c))) for c in updates.NEXT_UPDATE_CHOICES]
+    every: timedelta | None = updates.cadence(ctx.policy, incident)
+    if every is None:
+        return choices, None
+    default = (format_duration(every), humanize_duration(every))
+    if default[0] not in updates.NEXT_UPDATE_CHOICES:
+        choices.insert(0, default)
+    return choices, default
+
+
+def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    incident = _incident(ctx, data)
+    if incident is None:
+        return None
+    choices, default = next_update_choices(ctx, incident)
+    return ctx.render.view(
+        "update",
+        i=facts(ctx.policy, incident, ctx.clock()),
+        statuses=[s.value for s in OPEN_STATUSES],
+        choices=choices,
+        default_next=default,
+        text_max=updates.UPDATE_MAX,
+        expected_max=updates.EXPECTED_MAX,
+        metadata=_metadata(data, "incident_id", "reply_url"),
+    )
+
+
+def severity(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    incident = _incident(ctx, data)
+    if incident is None:
+        return None
+    return ctx.render.view(
+        "severity",
+        i=facts(ctx.policy, incident, ctx.clock()),
+        severities=ctx.policy.severities,
+        metadata=_metadata(data, "incident_id", "reply_url"),
+    )
+
+
+def resolve(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    incident = _incident(ctx, data)
+    if incident is None:
+        return None
+    return ctx.render.view(
+        "resolve",
+        i=facts(ctx.policy, incident, ctx.clock()),
+        limits=RESOLVE_LIMITS,
+        metadata=_metadata(data, "incident_id", "reply_url"),
+    )
+
+
+def action(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    incident = _incident(ctx, data)
+    if incident is None:
+        return None
+    return ctx.render.view(
+        "action",
+        i=facts(ctx.policy, incident, ctx.clock()),
+        text_max=followups.TEXT_MAX,
+        today=ctx.clock().astimezone(ctx.policy.tz).date().isoformat(),
+        metadata=_metadata(data, "incident_id", "reply_url"),
+    )

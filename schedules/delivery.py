@@ -1,0 +1,163 @@
+"""Delivery workers: threads that send what the outbox owes.
+
+A commit that owes something wakes them at once; otherwise they look again when the next effect
+becomes deliverable, and at least every scheduler tick (for what another replica, a crash or a
+back-off left). Each holds one effect at a time; a keeper thread renews the leases of what they
+hold, so a worker that dies lets its effect go within one lease. Nothing here sleeps with work in
+hand: pacing and back-off are times in the outbox, not naps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from bot import outbox
+from bot.context import Context
+from bot.db.engine import transaction
+from bot.db.models import Incident
+from bot.incidents import effects
+from bot.policy import COMMANDER_ROLE
+from bot.slack import delivery
+from bot.slack.delivery import Again, Done, Refused
+
+log = logging.getLogger(__name__)
+
+# After this many failed attempts the people concerned hear that an effect is late (once).
+REPORT_AFTER = 5
+# Errors that mean the incident channel itself is unusable: no report is posted there.
+CHANNEL_GONE = ("no_incident_channel", "channel_not_found", "is_archived", "not_in_channel")
+
+
+def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
+    """Deliver one claimed effect and record what happened."""
+    try:
+        outcome = delivery.deliver(ctx, claimed)
+    except Exception as exc:  # a bug (a template, a query): retried, and loud in the log
+        if ctx.database.failed(exc):
+            return  # the lease runs out; the effect is claimed again once the database is back
+        log.exception("delivering %s failed", claimed.key)
+        error = f"{type(exc).__name__}: {exc}"
+        outcome = Again(delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after), error, claimed.in_doubt)
+    now = ctx.clock()
+    if isinstance(outcome, Done):
+        pace = timedelta(seconds=ctx.settings.slack_channel_pace)
+        outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace)
+        return
+    if isinstance(outcome, Again):
+        log.info("%s: not delivered (%s); again in %s", claimed.key, outcome.error, outcome.after)
+        outbox.retry(ctx.sessions, claimed, now + outcome.after, outcome.error, outcome.in_doubt)
+        if claimed.attempts == REPORT_AFTER:
+            report(ctx, claimed, outcome.error, still_trying=True)
+        return
+    log.warning("%s: Slack refused it for good (%s)", claimed.key, outcome.error)
+    outbox.failed(ctx.sessions, claimed, outcome.error)
+    report(ctx, claimed, outcome.error, still_trying=False)
+
+
+def report(ctx: Context, claimed: outbox.Claimed, error: str, still_trying: bool) -> None:
+    """Tell the incident channel and the person who acted that an effect did not land (once)."""
+    if delivery.is_report(claimed) or claimed.incident_id is None:
+        return  # a report that cannot be delivered is not reported again
+    what = delivery.describe(claimed)
+    then = "I keep retrying." if still_trying else "I have given up on it; please do it by hand."
+    line = f":warning: I could not {what}: Slack answered `{error[:200]}`. {then}"
+    cause = f"undelivered:{claimed.id}:{'late' if still_trying else 'failed'}"
+    with transaction(ctx.sessions) as session:
+        incident = session.get(Incident, claimed.incident_id)
+        if incident is None:
+            return
+        now = ctx.clock()
+        data = {"lines": [line], "trusted": True, "report": True}
+        channel_gone = claimed.lane == effects.lane(ctx.policy, incident, effects.INCIDENT) and error in CHANNEL_GONE
+        if incident.channel_id and not channel_gone:
+            effects.post(session, ctx.policy, incident, effects.INCIDENT, "notice", cause, now, **data)
+        person = claimed.actor or incident.holder(COMMANDER_ROLE) or incident.declared_by
+        if claimed.lane != effects.person(person):
+            effects.tell(session, ctx.policy, incident, person, "notice", cause, now, **data)
+
+
+class DeliveryWorkers:
+    def __init__(self, ctx: Context, count: int) -> None:
+        self.ctx = ctx
+        self.count = count
+        self.lease = timedelta(seconds=ctx.settings.delivery_lease)
+        self._cond = threading.Condition()
+        self._wakes = 0
+        self._stopping = threading.Event()
+        self._held: dict[int, outbox.Claimed] = {}
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for n in range(self.count):
+            self._threads.append(threading.Thread(target=self._work, name=f"delivery-{n}", daemon=True))
+        self._threads.append(threading.Thread(target=self._keep_leases, name="delivery-leases", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """Something was owed: look now."""
+        with self._cond:
+            self._wakes += 1
+            self._cond.notify_all()
+
+    def stop(self, timeout: float) -> bool:
+        """Stop looking for work; True when every worker finished what it held within ``timeout``."""
+        self._stopping.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
+        return not any(t.is_alive() for t in self._threads)
+
+    @property
+    def poll(self) -> float:
+        return self.ctx.settings.scheduler_tick
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            with self._cond:
+                seen = self._wakes
+            try:
+                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease)
+                self.ctx.database.worked()
+            except Exception as exc:
+                if not self.ctx.database.failed(exc):
+                    log.exception("claiming outbox work failed")
+                self._wait(seen, self.poll)
+                continue
+            if claimed is None:
+                self._wait(seen, self._until_next())
+                continue
+            self._held[claimed.id] = claimed
+            try:
+                run_one(self.ctx, claimed)
+            except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried
+                if not self.ctx.database.failed(exc):
+                    log.exception("recording the delivery of %s failed", claimed.key)
+            finally:
+                self._held.pop(claimed.id, None)
+
+    def _until_next(self) -> float:
+        try:
+            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock())
+        except Exception:
+            return self.poll
+        if soonest is None:
+            return self.poll
+        return min(max((soonest - self.ctx.clock()).total_seconds(), 0.01), self.poll)
+
+    def _wait(self, seen: int, timeout: float) -> None:
+        with self._cond:
+            if self._wakes == seen and not self._stopping.is_set():
+                self._cond.wait(timeout)
+
+    def _keep_leases(self) -> None:
+        every = max(self.lease.total_seconds() / 3, 0.1)
+        while not self._stopping.wait(every):
+            held = list(self._held.values())
+            try:
+                outbox.renew(self.ctx.sessions, held, self.ctx.clock() + self.lease)
+            except Exception as exc:
+                if not self.ctx.database.failed(exc):
+                    log.exception("renewing delivery leases failed")
