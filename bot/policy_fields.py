@@ -37,7 +37,8 @@ class IncidentField(Strict):
     def _valid(self) -> IncidentField:
         if not _KEY.match(self.key):
             raise ValueError(
-                f"field key {self.key!r} is not allowed: use 1-32 lowercase letters, digits or _ (e.g. platform)"
+                f"field key {self.key!r} is not allowed: "
+                "use 1-32 lowercase letters, digits or _ (e.g. platform)"
             )
         label = self.label.strip()
         if not 1 <= len(label) <= LABEL_MAX:
