@@ -74,6 +74,13 @@ class IncidentMetrics:
     def resolved(self) -> bool:
         return self.resolved_at is not None
 
+    def field(self, key: str) -> Any:
+        """A custom field's value; ``services`` falls back to the affected service of the declaration."""
+        value = self.fields.get(key)
+        if value in (None, "", []) and key == "services" and self.service:
+            return self.service
+        return value
+
 
 class _Promises:
     """The promise outstanding while the timeline is read, and how the settled ones went."""

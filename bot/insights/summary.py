@@ -112,7 +112,7 @@ def _field_counts(policy: Policy, metrics: Sequence[IncidentMetrics]) -> list[Fi
         counter: Counter[str] = Counter()
         spelling: dict[str, str] = {}  # values differing only in case count together, as first written
         for m in metrics:
-            value = m.fields.get(field.key) or (m.service if field.key == "services" else None)
+            value = m.field(field.key)
             once = {p.casefold(): p for p in reversed(pieces(field, value))}  # each value once per incident
             for folded, piece in once.items():
                 counter[spelling.setdefault(folded, piece)] += 1
