@@ -17,7 +17,11 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class ReportError(Exception):
-    """A one-line problem with the command: bad dates, no database."""
+    """A one-line problem with the command; ``code`` 2 for bad arguments, 1 for the rest."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def add_report_parser(sub: Any) -> None:
@@ -40,7 +44,7 @@ def parse_day(option: str, text: str) -> date:
             return date.fromisoformat(text.strip())
         except ValueError:
             pass
-    raise ReportError(f"{option} {text} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-01")
+    raise ReportError(f"{option} {text} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-01", 2)
 
 
 def missing_database(url: str) -> str | None:
@@ -58,7 +62,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _report(args)
     except ReportError as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)
-        return 2 if str(exc).startswith("--") else 1
+        return exc.code
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -74,7 +78,9 @@ def _report(args: argparse.Namespace) -> int:
     first = parse_day("--since", args.since)
     last = parse_day("--until", args.until) if args.until else now.astimezone(policy.tz).date()
     if last < first:
-        raise ReportError(f"--until {last.isoformat()} is before --since {first.isoformat()}")
+        raise ReportError(f"--until {last.isoformat()} is before --since {first.isoformat()}", 2)
+    if args.output is not None and not args.output.parent.is_dir():
+        raise ReportError(f"--output {args.output}: the folder {args.output.parent} does not exist", 2)
     missing = missing_database(settings.database_url)
     if missing:
         raise ReportError(
@@ -101,6 +107,9 @@ def _report(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(outputs.text)
         return 0
-    args.output.write_text(outputs.text, encoding="utf-8")
+    try:
+        args.output.write_text(outputs.text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print("wrote " + ", ".join(str(p) for p in [args.output, *outputs.files]))
     return 0

@@ -179,3 +179,11 @@ def test_bad_dates_and_no_database_are_one_line_each(
     assert "--until 2026-02-30 is not a date" in capsys.readouterr().err
     assert cli.main(["report", "--since", "2026-11-05", "--until", "2026-11-01"]) == 2
     assert capsys.readouterr().err == "incident-bot: --until 2026-11-01 is before --since 2026-11-05\n"
+
+
+def test_an_output_folder_that_does_not_exist_is_one_line(
+    bot_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = report(capsys, "--output", "missing/report.md")
+    assert code == 2 and out == ""
+    assert err == "incident-bot: --output missing/report.md: the folder missing does not exist\n"
