@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.cli_report import add_report_parser, cmd_report
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
 from bot.policy_escalation import describe
 from bot.settings import Settings, SettingsError, load_settings
@@ -114,12 +115,14 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("incident", help="the incident id, e.g. INC-2026-0007")
     export.add_argument("--json", action="store_true", help="the postmortem data as JSON instead of Markdown")
     export.add_argument("--include-private", action="store_true", help="allow exporting a private incident")
+    add_report_parser(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
+    handlers["report"] = cmd_report
     try:
         return handlers[args.command](args)
     except (SettingsError, PolicyError) as exc:

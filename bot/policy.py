@@ -16,6 +16,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.policy_escalation import Escalation
+from bot.policy_fields import DEFAULT_FIELDS, IncidentField, check_fields, find_field
 from bot.policy_types import (
     KEY,
     NEXT_BUSINESS_DAY,
@@ -203,6 +204,7 @@ class Policy(Strict):
     admins: Admins = Admins()
     permissions: Permissions = Permissions()
     escalation: Escalation = Escalation()
+    fields: tuple[IncidentField, ...] = DEFAULT_FIELDS
     templates_dir: Path | None = None
     timezone: str = "UTC"
 
@@ -218,6 +220,7 @@ class Policy(Strict):
         return value
 
     _zone = field_validator("timezone")(classmethod(lambda cls, v: zone_name(v)))
+    _fields = field_validator("fields")(classmethod(lambda cls, v: check_fields(v)))
 
     @field_validator("leadership_severities", mode="before")
     @classmethod
@@ -293,6 +296,9 @@ class Policy(Strict):
     def status_page_role(self) -> str | None:
         """The role that gets the status page drafts, if the policy has one."""
         return next((r.key for r in self.roles if r.writes_status_page), None)
+
+    def find_field(self, text: str) -> IncidentField | None:
+        return find_field(self.fields, text)
 
     def announces_to_leadership(self, severity: str) -> bool:
         return self.leadership_channel is not None and severity.upper() in self.leadership_severities

@@ -5,7 +5,7 @@ The same data feeds the Markdown uploaded to Slack and ``incident-bot export`` (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import ENDED_STATUSES, Incident, StatusUpdate
 from bot.durations import humanize_duration
-from bot.incidents import followups, story, timeline
+from bot.incidents import fields, followups, story, timeline
+from bot.insights.history import measured
+from bot.insights.metrics import IncidentMetrics
 from bot.policy import Policy
 from bot.slack.render import Renderer
 
@@ -26,6 +28,35 @@ def _person(user: str | None) -> str:
     return f"@{user}" if user else "the bot"
 
 
+def _span(value: timedelta | None) -> str | None:
+    return humanize_duration(value) if value is not None else None
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return int(value.total_seconds()) if value is not None else None
+
+
+def metrics_section(m: IncidentMetrics) -> dict[str, Any]:
+    """The metrics the postmortem shows (readable) and exports (also in seconds)."""
+    return {
+        "time_to_acknowledge": _span(m.time_to_acknowledge),
+        "time_to_acknowledge_seconds": _seconds(m.time_to_acknowledge),
+        "time_to_mitigate": _span(m.time_to_mitigate),
+        "time_to_mitigate_seconds": _seconds(m.time_to_mitigate),
+        "time_to_resolve": _span(m.time_to_resolve),
+        "time_to_resolve_seconds": _seconds(m.time_to_resolve),
+        "updates_promised": m.updates.promised,
+        "updates_on_time": m.updates.on_time,
+        "updates_late": m.updates.late,
+        "updates_posted": m.updates.posted,
+        "reminders": m.updates.reminders,
+        "escalations": m.escalations,
+        "pages": m.pages,
+        "reopens": m.reopens,
+        "declared_severity": m.declared_severity,
+    }
+
+
 def document(session: Session, policy: Policy, incident: Incident, now: datetime) -> dict[str, Any]:
     """Plain data (JSON-ready) for the postmortem of ``incident``."""
     severity = policy.find_severity(incident.severity)
@@ -34,6 +65,7 @@ def document(session: Session, policy: Policy, incident: Incident, now: datetime
         select(StatusUpdate).where(StatusUpdate.incident_id == incident.id).order_by(StatusUpdate.at)
     )
     ended = incident.status in (s.value for s in ENDED_STATUSES)
+    measures = measured(session, policy, [incident], now)[0]
     return {
         "id": incident.ref,
         "title": incident.title,
@@ -52,6 +84,15 @@ def document(session: Session, policy: Policy, incident: Incident, now: datetime
             if incident.acknowledged_at
             else None
         ),
+        "fields": [
+            {
+                "key": field.key,
+                "label": field.label,
+                "value": _person(str(value)) if field.type == "user" else fields.display(value),
+            }
+            for field, value in fields.values_of(policy, incident)
+        ],
+        "metrics": metrics_section(measures),
         "summary": incident.summary,
         "root_cause": incident.root_cause,
         "fix": incident.fix,

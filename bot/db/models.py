@@ -64,6 +64,10 @@ class Incident(Base):
     # Private (security, data leak): a private channel, and nothing but its existence and
     # severity shown outside it.
     is_private: Mapped[bool] = mapped_column(default=False)
+    # A rehearsal: reports and metrics leave drills out unless asked.
+    is_drill: Mapped[bool] = mapped_column(default=False)
+    # The policy's custom fields (platform, services, …): key → text, or a list for multi_select.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     # What the resolver wrote: the summary, the root cause in brief, the fix.
     summary: Mapped[str] = mapped_column(Text, default="")
     root_cause: Mapped[str] = mapped_column(Text, default="")

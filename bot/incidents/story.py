@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db.models import TimelineEvent
+from bot.incidents.fields import display
 from bot.policy import Policy
 
 Person = Callable[[str | None], str]
@@ -25,6 +26,19 @@ class Entry:
 def _role(policy: Policy, key: Any) -> str:
     found = policy.find_role(str(key))
     return found.name if found else str(key)
+
+
+def _field_set(policy: Policy, d: dict[str, Any], who: str, person: Person) -> tuple[str, str]:
+    """(text, quoted) of a field change: a person is named by ``person``, typed values are quoted."""
+    field = policy.find_field(str(d.get("key")))
+    label = field.label if field else str(d.get("key"))
+    value, previous = d.get("value"), d.get("previous")
+    if value in (None, "", []):
+        return f"{label} cleared by {who}", (f"was {display(previous)}" if previous else "")
+    if field is not None and field.type == "user":
+        was = f" (was {person(str(previous))})" if previous else ""
+        return f"{label} set to {person(str(value))}{was} by {who}", ""
+    return f"{label} set by {who}", display(value) + (f" (was {display(previous)})" if previous else "")
 
 
 def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
@@ -57,6 +71,9 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
         "message": lambda: f"Message from {who}",
         "action_added": lambda: f"Action item added by {who}",
     }
+    if kind == "field_set":
+        text, quoted = _field_set(policy, d, who, person)
+        return Entry(event.at, event.actor, kind, text, quoted)
     text = texts.get(kind, lambda: kind.replace("_", " ").capitalize())()
     quoted = (
         str(d.get("text") or d.get("summary") or "")
