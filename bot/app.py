@@ -108,7 +108,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         listener_executor=executor,
     )
 
-    def with_context(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt's name)
+    def with_context(context: BoltContext, next: Any) -> None:
         context["bot"] = ctx
         next()
 

@@ -1,20 +1,33 @@
-"""Follow-ups: ``/incident action`` (fast path or modal), ``/incident actions``, Done and Reassign."""
+"""Follow-ups: ``/incident action`` (fast path or form), ``/incident actions``, Done and Reassign."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
 from bot.errors import InputError
 from bot.incidents import followups
 from bot.slack.presenters import facts
+from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
-from handlers.common import Command, incident_here, metadata, notice, number, reporting, tell, trusted_notice
+from handlers.common import (
+    REFUSED,
+    Command,
+    bot,
+    button,
+    incident_here,
+    metadata,
+    not_an_incident_channel,
+    number,
+    save_form,
+    tell_after,
+    then,
+    trusted_notice,
+)
 
 
 def _today(ctx: Context) -> date:
@@ -28,136 +41,101 @@ def _remind_at(ctx: Context, due: date | None) -> datetime | None:
     return followups.reminder_time(due, hours.timezone, hours.start)
 
 
-def add(
-    ctx: Context, incident_id: int, actor: str, reply_url: str | None, parsed: followups.Parsed, key: str
-) -> None:
-    try:
-        item = followups.add(
-            ctx.sessions,
-            incident_id,
-            text=parsed.text,
-            owner=parsed.owner,
-            due=parsed.due,
-            actor=actor,
-            now=ctx.clock(),
-            remind_at=_remind_at(ctx, parsed.due),
-            source_key=key,
-        )
-    except InputError as error:
-        tell(ctx, reply_url, actor, notice(ctx, str(error)))
-        return
+def _added(ctx: Context, item: Any) -> Message | None:
     if item is None:
-        return  # the same submission again
+        return None  # the same submission again
     owner = f" for <@{item.owner}>" if item.owner else ""
     due = f", due {item.due.isoformat()}" if item.due else ""
-    tell(ctx, reply_url, actor, trusted_notice(ctx, f"Action item #{item.id} added{owner}{due}."))
+    return trusted_notice(ctx, f"Action item #{item.id} added{owner}{due}.")
 
 
-def action_command(ctx: Context, command: Command) -> None:
-    """``action <text> [@owner] [due YYYY-MM-DD]``; with no text, the modal."""
-    incident = incident_here(ctx, command)
+def add(ctx: Context, incident_id: int, actor: str, parsed: followups.Parsed, key: str) -> Any:
+    return followups.add(
+        ctx.sessions,
+        incident_id,
+        text=parsed.text,
+        owner=parsed.owner,
+        due=parsed.due,
+        actor=actor,
+        now=ctx.clock(),
+        remind_at=_remind_at(ctx, parsed.due),
+        source_key=key,
+    )
+
+
+def action_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+    """``action <text> [@owner] [due YYYY-MM-DD]``; with no text, the form."""
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
+        return not_an_incident_channel(ctx, command.name)
     if not command.args:
-        view = ctx.render.view(
-            "action",
-            i=facts(ctx.policy, incident, ctx.clock()),
-            text_max=followups.TEXT_MAX,
-            today=_today(ctx).isoformat(),
-            metadata=json.dumps({"incident_id": incident.id, "reply_url": command.response_url}),
-        )
-        ctx.slack.client.views_open(trigger_id=command.trigger_id, view=view)
-        return
-    try:
-        parsed = followups.parse_command(command.args, _today(ctx))
-    except InputError as error:
-        ctx.slack.reply(command.response_url, notice(ctx, str(error)))
-        return
+        then(context, form="action", incident_id=incident.id, reply_url=command.response_url)
+        return None
+    parsed = followups.parse_command(command.args, _today(ctx))
     parsed = followups.Parsed(decode_slack_text(parsed.text), parsed.owner, parsed.due)
-    add(ctx, incident.id, command.user_id, command.response_url, parsed, f"command:{command.trigger_id}")
+    return _added(ctx, add(ctx, incident.id, command.user_id, parsed, f"command:{command.trigger_id}"))
 
 
-def actions_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def actions_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
+        return not_an_incident_channel(ctx, command.name)
     with ctx.sessions() as session:
         items = followups.items(session, incident.id)
-    message = ctx.render.message("action_items", i=facts(ctx.policy, incident, ctx.clock()), items=items)
-    ctx.slack.reply(command.response_url, message)
+    return ctx.render.message("action_items", i=facts(ctx.policy, incident, ctx.clock()), items=items)
 
 
 def _parse_view(ctx: Context, body: dict[str, Any]) -> followups.Parsed:
     view = body["view"]
     due_text = forms.day(view, "due")
     due = followups.parse_due(due_text, _today(ctx)) if due_text else None
-    return followups.Parsed(forms.text(view, "text"), forms.user(view, "owner") or None, due)
+    parsed = followups.Parsed(forms.text(view, "text"), forms.user(view, "owner") or None, due)
+    if not parsed.text.strip():
+        raise InputError({"text": "Say what must be done."})
+    return parsed
 
 
-def register(app: App, ctx: Context) -> None:
-    def ack_now(ack: Ack) -> None:
-        ack()
+def submit_item(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ctx = bot(context)
+    user, view = str(body["user"]["id"]), body["view"]
+    incident_id = number(metadata(view).get("incident_id"))
+    saved = save_form(
+        ack, "text", lambda: add(ctx, incident_id, user, _parse_view(ctx, body), f"view:{view['id']}")
+    )
+    if saved is REFUSED:
+        return
+    ack()
+    said = _added(ctx, saved)
+    if said is not None:
+        tell_after(context, said)
 
-    def ack_item(ack: Ack, body: dict[str, Any]) -> None:
-        try:
-            parsed = _parse_view(ctx, body)
-            if not parsed.text.strip():
-                raise InputError({"text": "Say what must be done."})
-        except InputError as error:
-            ack(response_action="errors", errors=error.fields)
-            return
-        ack()
 
-    @reporting(ctx, "adding the action item")
-    def submit_item(body: dict[str, Any]) -> None:
-        try:
-            parsed = _parse_view(ctx, body)
-        except InputError:
-            return
-        info = metadata(body["view"])
-        add(
-            ctx,
-            number(info.get("incident_id")),
-            body["user"]["id"],
-            info.get("reply_url"),
-            parsed,
-            f"view:{body['view']['id']}",
-        )
+def done(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ctx = bot(context)
+    user = str(body["user"]["id"])
 
-    @reporting(ctx, "marking the action item done")
-    def done(body: dict[str, Any]) -> None:
-        user = body["user"]["id"]
+    def save() -> Message | None:
         item = followups.mark_done(ctx.sessions, number(body["actions"][0]["value"]), user, ctx.clock())
-        if item is not None:
-            tell(
-                ctx,
-                body.get("response_url"),
-                user,
-                trusted_notice(ctx, f"Action item #{item.id} is done. Thank you!"),
-            )
+        return trusted_notice(ctx, f"Action item #{item.id} is done. Thank you!") if item else None
 
-    @reporting(ctx, "reassigning the action item")
-    def reassign(body: dict[str, Any]) -> None:
-        action = body["actions"][0]
+    button(ctx, ack, context, save)
+
+
+def reassign(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ctx = bot(context)
+    action, user = body["actions"][0], str(body["user"]["id"])
+    owner = action.get("selected_user")
+
+    def save() -> Message | None:
         item_id = number(str(action["block_id"]).removeprefix("action_item:"))
-        owner, user = action.get("selected_user"), body["user"]["id"]
         if not owner:
-            return
+            return None
         problem = ctx.people.why_not_assignable(owner)
         if problem:
-            tell(ctx, body.get("response_url"), user, trusted_notice(ctx, problem))
-            return
+            return trusted_notice(ctx, problem)
         current = followups.load(ctx.sessions, item_id)
         remind_at = _remind_at(ctx, current.due if current else None)
         item = followups.reassign(ctx.sessions, item_id, owner, user, ctx.clock(), remind_at)
-        if item is not None:
-            tell(
-                ctx,
-                body.get("response_url"),
-                user,
-                trusted_notice(ctx, f"Action item #{item.id} is now <@{owner}>'s."),
-            )
+        return trusted_notice(ctx, f"Action item #{item.id} is now <@{owner}>'s.") if item else None
 
-    app.view("action_item")(ack=ack_item, lazy=[submit_item])
-    app.action("action_item_done")(ack=ack_now, lazy=[done])
-    app.action("action_item_reassign")(ack=ack_now, lazy=[reassign])
+    button(ctx, ack, context, save)

@@ -29,9 +29,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-NOTHING_SAVED = (
-    "Nothing was saved: the bot's database is not answering right now. Try again in a minute."
-)
+NOTHING_SAVED = "Nothing was saved: the bot's database is not answering right now. Try again in a minute."
 FORM_NOT_SAVED = (
     "Nothing was saved: the bot's database is not answering right now. Your answers are still "
     "here; submit again in a minute."
@@ -143,24 +141,37 @@ def _plain(mrkdwn: str) -> str:
     return mrkdwn.replace("<@", "@").replace(">", "")
 
 
-def saving(ctx: Context, ack: Ack, save: Callable[[], Message | None]) -> None:
-    """Run a command's or a button's change before the ack; answer with what it says, or with why
-    nothing was saved (bad input, a refusal, the database away)."""
+def outcome(ctx: Context, save: Callable[[], Message | None]) -> Message | None:
+    """Run a change (validate and commit); what to tell the person: what it says, or why nothing
+    was saved (bad input, a refusal, a stale button, the database away)."""
     try:
-        said = save()
+        return save()
     except InputError as error:
-        said = notice(ctx, *error.fields.values())
+        return notice(ctx, *error.fields.values())
     except Refusal as refusal:
-        said = refusal_notice(ctx, refusal)
+        return refusal_notice(ctx, refusal)
     except (BadPayload, NotFound) as stale:
         log.warning("refused a stale or unexpected payload (%s)", stale)
-        said = notice(ctx, "That refers to something that is not there (any more); try the command again.")
+        return notice(ctx, "That refers to something that is not there (any more); try the command again.")
     except Exception as exc:
         if not is_outage(exc):
             raise
         log.warning("a change was asked for while the database is unreachable: %s", exc)
-        said = notice(ctx, NOTHING_SAVED)
-    answer(ack, said)
+        return notice(ctx, NOTHING_SAVED)
+
+
+def saving(ctx: Context, ack: Ack, save: Callable[[], Message | None]) -> None:
+    """A command's change before the ack, answered in the ack."""
+    answer(ack, outcome(ctx, save))
+
+
+def button(ctx: Context, ack: Ack, context: BoltContext, save: Callable[[], Message | None]) -> None:
+    """A button's change before the ack; what it says goes through the response URL right after
+    (Slack shows nothing a button's acknowledgement carries)."""
+    said = outcome(ctx, save)
+    ack()
+    if said is not None:
+        tell_after(context, said)
 
 
 def tell_after(context: BoltContext | dict[str, Any], message: Message) -> None:

@@ -18,7 +18,13 @@ def declare_command(ctx: Context, command: Command, context: BoltContext) -> Mes
     """No text opens the form; ``P1 <title>`` declares at once; a title alone fills in the form."""
     fast = declaring.parse_fast_path(ctx.policy, decode_slack_text(command.args))
     if fast.severity is None:
-        then(context, form="declare", title=fast.title, reply_url=command.response_url, channel=command.channel_id)
+        then(
+            context,
+            form="declare",
+            title=fast.title,
+            reply_url=command.response_url,
+            channel=command.channel_id,
+        )
         return None
     declaration = declaring.validate(
         ctx.policy,
@@ -31,7 +37,9 @@ def declare_command(ctx: Context, command: Command, context: BoltContext) -> Mes
     )
     incident, _created = declaring.declare(ctx.sessions, ctx.policy, declaration, ctx.clock())
     return trusted_notice(
-        ctx, f"*{incident.ref}* is declared ({incident.severity}); its channel is being set up and you are in command."
+        ctx,
+        f"*{incident.ref}* is declared ({incident.severity}); its channel is being set up "
+        "and you are in command.",
     )
 
 
@@ -58,6 +66,10 @@ def _declaration(ctx: Context, body: dict[str, Any]) -> declaring.Declaration:
 def submit_declare(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Validate and commit the declaration, then close the form; its Slack side is owed."""
     ctx = bot(context)
-    saved = save_form(ack, "title", lambda: declaring.declare(ctx.sessions, ctx.policy, _declaration(ctx, body), ctx.clock()))
+    saved = save_form(
+        ack,
+        "title",
+        lambda: declaring.declare(ctx.sessions, ctx.policy, _declaration(ctx, body), ctx.clock()),
+    )
     if saved is not REFUSED:
         ack()

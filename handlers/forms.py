@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.policy import Policy
+
 
 def _element(view: dict[str, Any], block_id: str, action_id: str = "value") -> dict[str, Any]:
     values = view.get("state", {}).get("values", {})
@@ -34,3 +36,24 @@ def day(view: dict[str, Any], block_id: str) -> str:
 
 def users(view: dict[str, Any], block_id: str) -> list[str]:
     return [str(u) for u in _element(view, block_id).get("selected_users") or []]
+
+
+def field_values(policy: Policy, view: dict[str, Any]) -> dict[str, str | list[str] | None]:
+    """The custom fields of a form (blocks ``field:<key>``), raw, by key."""
+    values: dict[str, str | list[str] | None] = {}
+    for field in policy.fields:
+        block = f"field:{field.key}"
+        if field.type == "multi_select":
+            values[field.key] = sorted(checked_options(view, block))
+        elif field.type == "select":
+            values[field.key] = selected(view, block) or None
+        elif field.type == "user":
+            values[field.key] = user(view, block) or None
+        else:
+            values[field.key] = text(view, block) or None
+    return values
+
+
+def checked_options(view: dict[str, Any], block_id: str) -> set[str]:
+    """Values chosen in a multi-select menu."""
+    return {str(o.get("value")) for o in _element(view, block_id).get("selected_options") or []}

@@ -47,7 +47,9 @@ def declare(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def next_update_choices(ctx: Context, incident: Incident) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+def next_update_choices(
+    ctx: Context, incident: Incident
+) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """The "next update in" choices, with the severity's cadence first and chosen."""
     choices = [(c, humanize_duration(parse_duration(c))) for c in updates.NEXT_UPDATE_CHOICES]
     every: timedelta | None = updates.cadence(ctx.policy, incident)

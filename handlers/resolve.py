@@ -1,74 +1,62 @@
-"""``/incident resolve`` (modal), ``/incident reopen``, and the "Postmortem done" button."""
+"""``/incident resolve`` (form), ``/incident reopen``, and the "Postmortem done" button."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.db.models import ENDED_STATUSES, Incident
-from bot.errors import InputError
-from bot.incidents import resolution
-from bot.slack import resolution_posts
-from bot.slack.presenters import facts
-from bot.slack.update_posts import publish_change
+from bot.db.models import ENDED_STATUSES
+from bot.errors import Refusal
+from bot.incidents import permissions, resolution
+from bot.slack.render import Message
 from handlers import forms
 from handlers.common import (
+    REFUSED,
     Command,
+    bot,
+    button,
     incident_here,
+    is_admin,
     metadata,
+    not_an_incident_channel,
     notice,
     number,
-    permitted,
-    report_failures,
-    reporting,
-    tell,
+    refusal_notice,
+    save_form,
+    then,
 )
 
-LIMITS = {
-    "summary": resolution.SUMMARY_MAX,
-    "root_cause": resolution.ROOT_CAUSE_MAX,
-    "fix": resolution.FIX_MAX,
-}
+ENDED = {s.value for s in ENDED_STATUSES}
 
 
-def resolve_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def resolve_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
-    if incident.status in (s.value for s in ENDED_STATUSES):
+        return not_an_incident_channel(ctx, command.name)
+    if incident.status in ENDED:
         when = f" at {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else ""
-        line = f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` undoes it."
-        ctx.slack.reply(command.response_url, notice(ctx, line))
-        return
-    if not permitted(ctx, "resolve", incident, command.user_id, command.response_url):
-        return
-    view = ctx.render.view(
-        "resolve",
-        i=facts(ctx.policy, incident, ctx.clock()),
-        limits=LIMITS,
-        metadata=json.dumps({"incident_id": incident.id, "reply_url": command.response_url}),
-    )
-    ctx.slack.client.views_open(trigger_id=command.trigger_id, view=view)
+        return notice(
+            ctx, f"{incident.ref} is {incident.status.lower()} already{when}; `/incident reopen` undoes it."
+        )
+    try:  # said now rather than after the form is filled in (checked again when it is submitted)
+        permissions.check(ctx.policy, "resolve", incident, command.user_id, is_admin(ctx, command.user_id))
+    except Refusal as refusal:
+        return refusal_notice(ctx, refusal)
+    then(context, form="resolve", incident_id=incident.id, reply_url=command.response_url)
+    return None
 
 
-def reopen_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def reopen_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
+        return not_an_incident_channel(ctx, command.name)
     try:
-        reopened = resolution.reopen(ctx.sessions, ctx.policy, incident.id, command.user_id, ctx.clock())
+        resolution.reopen(ctx.sessions, ctx.policy, incident.id, command.user_id, ctx.clock())
     except resolution.WrongState as error:
-        ctx.slack.reply(command.response_url, notice(ctx, str(error)))
-        return
-    report_failures(
-        ctx,
-        resolution_posts.publish_reopen(ctx, reopened, command.user_id),
-        command.response_url,
-        command.user_id,
-    )
+        return notice(ctx, str(error))
+    return None
 
 
 def _fields(body: dict[str, Any]) -> dict[str, str]:
@@ -76,53 +64,37 @@ def _fields(body: dict[str, Any]) -> dict[str, str]:
     return {name: forms.text(view, name) for name in ("summary", "root_cause", "fix")}
 
 
-def register(app: App, ctx: Context) -> None:
-    def ack_now(ack: Ack) -> None:
-        ack()
+def submit_resolve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Resolve (the form's answers checked, the permission checked again) before the ack."""
+    ctx = bot(context)
+    user = str(body["user"]["id"])
+    incident_id = number(metadata(body["view"]).get("incident_id"))
 
-    def ack_resolve(ack: Ack, body: dict[str, Any]) -> None:
-        try:
-            resolution.validate(**_fields(body))
-        except InputError as error:
-            ack(response_action="errors", errors=error.fields)
-            return
-        ack()
-
-    @reporting(ctx, "resolving the incident")
-    def submit_resolve(body: dict[str, Any]) -> None:
-        try:
-            fields = _fields(body)
-            resolution.validate(**fields)
-        except InputError:
-            return  # answered in the ack
-        info = metadata(body["view"])
-        user = body["user"]["id"]
-        with ctx.sessions() as session:
-            current = session.get_one(Incident, number(info.get("incident_id")))
-        if not permitted(ctx, "resolve", current, user, info.get("reply_url")):
-            return  # the commander changed while the form was open
-        resolved = resolution.resolve(
-            ctx.sessions, ctx.policy, number(info.get("incident_id")), user, ctx.clock(), **fields
+    def save() -> object:
+        return resolution.resolve(
+            ctx.sessions,
+            ctx.policy,
+            incident_id,
+            user,
+            ctx.clock(),
+            is_admin=is_admin(ctx, user),
+            **_fields(body),
         )
-        if resolved is None:
-            return  # a double submit, or someone resolved it first
-        report_failures(ctx, resolution_posts.publish_resolution(ctx, resolved), info.get("reply_url"), user)
 
-    @reporting(ctx, "closing the incident")
-    def postmortem_done(body: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        with ctx.sessions() as session:
-            current = session.get(Incident, number(body["actions"][0]["value"]))
-        if current is None or not permitted(ctx, "close", current, user, body.get("response_url")):
-            return
+    if save_form(ack, "summary", save) is not REFUSED:
+        ack()
+
+
+def postmortem_done(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ctx = bot(context)
+    user = str(body["user"]["id"])
+
+    def save() -> Message | None:
+        incident_id = number(body["actions"][0]["value"])
         try:
-            closed = resolution.close(ctx.sessions, number(body["actions"][0]["value"]), user, ctx.clock())
+            resolution.close(ctx.sessions, ctx.policy, incident_id, user, ctx.clock(), is_admin(ctx, user))
         except resolution.WrongState as error:
-            tell(ctx, body.get("response_url"), user, notice(ctx, str(error)))
-            return
-        if closed is not None:
-            line = f"<@{user}> marked the postmortem done: {closed.ref} is closed."
-            report_failures(ctx, publish_change(ctx, closed, line), body.get("response_url"), user)
+            return notice(ctx, str(error))
+        return None
 
-    app.view("resolve")(ack=ack_resolve, lazy=[submit_resolve])
-    app.action("postmortem_done")(ack=ack_now, lazy=[postmortem_done])
+    button(ctx, ack, context, save)

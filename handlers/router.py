@@ -65,7 +65,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "Resolve: summary, root cause and fix, announced everywhere.",
         resolve.resolve_command,
     ),
-    "reopen": Subcommand("/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command),
+    "reopen": Subcommand(
+        "/incident reopen", "Back to Investigating; reminders resume.", resolve.reopen_command
+    ),
     "note": Subcommand("/incident note <text>", "Add a note to the timeline.", timeline.note_command),
     "timeline": Subcommand(
         "/incident timeline",
@@ -82,8 +84,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "Add a follow-up (a form without text).",
         actions.action_command,
     ),
-    "actions": Subcommand("/incident actions", "The follow-ups: mark done or reassign.", actions.actions_command),
-    "roles": Subcommand("/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel),
+    "actions": Subcommand(
+        "/incident actions", "The follow-ups: mark done or reassign.", actions.actions_command
+    ),
+    "roles": Subcommand(
+        "/incident roles", "The roles panel: take, assign or release a role.", roles.show_panel
+    ),
     "role": Subcommand(
         "/incident role <role> [@person]", "Give a role to someone (or take it yourself).", roles.role_command
     ),

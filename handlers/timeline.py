@@ -5,58 +5,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.errors import InputError
 from bot.incidents import capture, queries, story, timeline
-from bot.slack import postmortem_posts
+from bot.slack.lines import mention
 from bot.slack.presenters import facts
+from bot.slack.render import Message
 from bot.text import decode_slack_text
-from handlers.common import Command, incident_here, notice, report_failures, reporting, tell, trusted_notice
+from handlers.common import (
+    Command,
+    bot,
+    button,
+    incident_here,
+    not_an_incident_channel,
+    notice,
+    trusted_notice,
+)
 
 TIMELINE_SHOWN = 45
 
 
-def note_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def note_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
-    try:
-        capture.note(ctx.sessions, incident.id, command.user_id, decode_slack_text(command.args), ctx.clock())
-    except InputError as error:
-        ctx.slack.reply(command.response_url, notice(ctx, str(error)))
-        return
-    ctx.slack.reply(command.response_url, notice(ctx, f"Noted in the timeline of {incident.ref}."))
+        return not_an_incident_channel(ctx, command.name)
+    capture.note(
+        ctx.sessions,
+        incident.id,
+        command.user_id,
+        decode_slack_text(command.args),
+        ctx.clock(),
+        source_key=f"command:{command.trigger_id}" if command.trigger_id else None,
+    )
+    return notice(ctx, f"Noted in the timeline of {incident.ref}.")
 
 
-def timeline_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def timeline_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
+        return not_an_incident_channel(ctx, command.name)
     with ctx.sessions() as session:
-        entries = story.tell(
-            timeline.events(session, incident.id), ctx.policy, lambda u: f"<@{u}>" if u else "the bot"
-        )
-    message = ctx.render.message(
+        entries = story.tell(timeline.events(session, incident.id), ctx.policy, mention)
+    return ctx.render.message(
         "timeline",
         i=facts(ctx.policy, incident, ctx.clock()),
         entries=entries[-TIMELINE_SHOWN:],
         total=len(entries),
     )
-    ctx.slack.reply(command.response_url, message)
 
 
-def postmortem_command(ctx: Context, command: Command) -> None:
-    incident = incident_here(ctx, command)
+def postmortem_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+    incident = incident_here(ctx, command.channel_id)
     if incident is None:
-        return
-    steps = postmortem_posts.publish(ctx, incident)
-    report_failures(ctx, steps, command.response_url, command.user_id)
-    if not steps.failures:
-        ctx.slack.reply(
-            command.response_url, notice(ctx, f"The postmortem draft of {incident.ref} is in the channel.")
-        )
+        return not_an_incident_channel(ctx, command.name)
+    capture.draft_postmortem(ctx.sessions, ctx.policy, incident.id, command.user_id, ctx.clock())
+    return notice(ctx, f"The postmortem draft of {incident.ref} is on its way to this channel.")
 
 
 def _capture(ctx: Context, channel: str, ts: str, captured_by: str, message: dict[str, Any] | None) -> str:
@@ -85,43 +89,47 @@ def _capture(ctx: Context, channel: str, ts: str, captured_by: str, message: dic
     )
 
 
-def register(app: App, ctx: Context) -> None:
-    def ack_now(ack: Ack) -> None:
-        ack()
+def _is_timeline_emoji(ctx: Context, event: dict[str, Any]) -> bool:
+    return (
+        event.get("reaction") == ctx.policy.timeline_emoji
+        and (event.get("item") or {}).get("type") == "message"
+    )
 
-    def is_timeline_emoji(event: dict[str, Any]) -> bool:
-        return (
-            event.get("reaction") == ctx.policy.timeline_emoji
-            and (event.get("item") or {}).get("type") == "message"
-        )
 
-    @reporting(ctx, "adding the message to the timeline")
-    def reaction_added(body: dict[str, Any]) -> None:
-        event = body["event"]
-        if is_timeline_emoji(event):
-            _capture(ctx, event["item"]["channel"], event["item"]["ts"], event["user"], None)
+def reaction_added(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """📌 on a message: read it and add it to the timeline before the ack (if Slack or the
+    database fails, no ack: Slack sends the event again)."""
+    ctx = bot(context)
+    event = body["event"]
+    if _is_timeline_emoji(ctx, event):
+        _capture(ctx, event["item"]["channel"], event["item"]["ts"], event["user"], None)
+    ack()
 
-    @reporting(ctx, "removing the message from the timeline")
-    def reaction_removed(body: dict[str, Any]) -> None:
-        event = body["event"]
-        if not is_timeline_emoji(event):
-            return
+
+def reaction_removed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The last 📌 taken off a message takes it out of the timeline."""
+    ctx = bot(context)
+    event = body["event"]
+    if _is_timeline_emoji(ctx, event):
         channel, ts = event["item"]["channel"], event["item"]["ts"]
         message = ctx.slack.message(channel, ts)
         still = [
             r for r in (message or {}).get("reactions") or [] if r.get("name") == ctx.policy.timeline_emoji
         ]
-        if still and still[0].get("count", 0) > 0:
-            return  # someone else's 📌 is still on it
-        capture.uncapture(ctx.sessions, channel, ts)
+        if not (still and still[0].get("count", 0) > 0):  # else someone else's 📌 is still on it
+            capture.uncapture(ctx.sessions, channel, ts)
+    ack()
 
-    @reporting(ctx, "adding the message to the timeline")
-    def shortcut(body: dict[str, Any]) -> None:
-        channel = str((body.get("channel") or {}).get("id") or "")
-        message = body.get("message") or {}
-        said = _capture(ctx, channel, str(message.get("ts")), body["user"]["id"], message)
-        tell(ctx, body.get("response_url"), body["user"]["id"], trusted_notice(ctx, said))
 
-    app.event("reaction_added")(ack=ack_now, lazy=[reaction_added])
-    app.event("reaction_removed")(ack=ack_now, lazy=[reaction_removed])
-    app.shortcut("add_to_timeline")(ack=ack_now, lazy=[shortcut])
+def shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The "Add to incident timeline" message shortcut."""
+    ctx = bot(context)
+    channel = str((body.get("channel") or {}).get("id") or "")
+    message = body.get("message") or {}
+    user = str(body["user"]["id"])
+    button(
+        ctx,
+        ack,
+        context,
+        lambda: trusted_notice(ctx, _capture(ctx, channel, str(message.get("ts")), user, message)),
+    )

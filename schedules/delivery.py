@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from typing import Any
 
 from bot import outbox
 from bot.context import Context
@@ -20,12 +21,14 @@ from bot.db.models import Incident
 from bot.incidents import effects
 from bot.policy import COMMANDER_ROLE
 from bot.slack import delivery
-from bot.slack.delivery import Again, Done, Refused
+from bot.slack.delivery import Again, Done
 
 log = logging.getLogger(__name__)
 
-# After this many failed attempts the people concerned hear that an effect is late (once).
+# After this many failed attempts the people concerned hear that an effect is late (once); a page
+# that did not land is said at once, since somebody is waiting to be woken.
 REPORT_AFTER = 5
+REPORT_PAGE_AFTER = 1
 # Errors that mean the incident channel itself is unusable: no report is posted there.
 CHANNEL_GONE = ("no_incident_channel", "channel_not_found", "is_archived", "not_in_channel")
 
@@ -39,7 +42,9 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
             return  # the lease runs out; the effect is claimed again once the database is back
         log.exception("delivering %s failed", claimed.key)
         error = f"{type(exc).__name__}: {exc}"
-        outcome = Again(delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after), error, claimed.in_doubt)
+        outcome = Again(
+            delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after), error, claimed.in_doubt
+        )
     now = ctx.clock()
     if isinstance(outcome, Done):
         pace = timedelta(seconds=ctx.settings.slack_channel_pace)
@@ -48,7 +53,7 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
     if isinstance(outcome, Again):
         log.info("%s: not delivered (%s); again in %s", claimed.key, outcome.error, outcome.after)
         outbox.retry(ctx.sessions, claimed, now + outcome.after, outcome.error, outcome.in_doubt)
-        if claimed.attempts == REPORT_AFTER:
+        if claimed.attempts == (REPORT_PAGE_AFTER if claimed.kind == "page" else REPORT_AFTER):
             report(ctx, claimed, outcome.error, still_trying=True)
         return
     log.warning("%s: Slack refused it for good (%s)", claimed.key, outcome.error)
@@ -62,15 +67,18 @@ def report(ctx: Context, claimed: outbox.Claimed, error: str, still_trying: bool
         return  # a report that cannot be delivered is not reported again
     what = delivery.describe(claimed)
     then = "I keep retrying." if still_trying else "I have given up on it; please do it by hand."
-    line = f":warning: I could not {what}: Slack answered `{error[:200]}`. {then}"
+    who = "the pager" if claimed.kind == "page" else "Slack"
+    line = f":warning: I could not {what}: {who} answered `{error[:200]}`. {then}"
     cause = f"undelivered:{claimed.id}:{'late' if still_trying else 'failed'}"
     with transaction(ctx.sessions) as session:
         incident = session.get(Incident, claimed.incident_id)
         if incident is None:
             return
         now = ctx.clock()
-        data = {"lines": [line], "trusted": True, "report": True}
-        channel_gone = claimed.lane == effects.lane(ctx.policy, incident, effects.INCIDENT) and error in CHANNEL_GONE
+        data: dict[str, Any] = {"lines": [line], "trusted": True, "report": True}
+        channel_gone = (
+            claimed.lane == effects.lane(ctx.policy, incident, effects.INCIDENT) and error in CHANNEL_GONE
+        )
         if incident.channel_id and not channel_gone:
             effects.post(session, ctx.policy, incident, effects.INCIDENT, "notice", cause, now, **data)
         person = claimed.actor or incident.holder(COMMANDER_ROLE) or incident.declared_by

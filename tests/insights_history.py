@@ -74,7 +74,7 @@ class History:
         )
 
     def status(self, incident_id: int, minutes: float, status: Status) -> None:
-        updates.set_status(self.sessions, incident_id, status, "U0IC", self.at(minutes))
+        updates.set_status(self.sessions, self.policy, incident_id, status, "U0IC", self.at(minutes))
 
     def severity(self, incident_id: int, minutes: float, severity: str, reason: str = "better now") -> None:
         updates.change_severity(
@@ -99,7 +99,7 @@ class History:
         resolution.reopen(self.sessions, self.policy, incident_id, "U0IC", self.at(minutes))
 
     def close(self, incident_id: int, minutes: float) -> None:
-        resolution.close(self.sessions, incident_id, "U0IC", self.at(minutes))
+        resolution.close(self.sessions, self.policy, incident_id, "U0IC", self.at(minutes))
 
     def action(self, incident_id: int, minutes: float, text: str, due: date | None = None) -> None:
         followups.add(

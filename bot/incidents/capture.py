@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.engine import transaction
 from bot.db.models import TimelineEvent
 from bot.errors import InputError
-from bot.incidents import queries, timeline
+from bot.incidents import effects, queries, timeline
+from bot.policy import Policy
 from bot.text import clean_block
 
 NOTE_MAX = 3000
@@ -65,12 +66,36 @@ def uncapture(sessions: sessionmaker[Session], channel: str, ts: str) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def note(sessions: sessionmaker[Session], incident_id: int, actor: str, text: str, now: datetime) -> None:
+def note(
+    sessions: sessionmaker[Session],
+    incident_id: int,
+    actor: str,
+    text: str,
+    now: datetime,
+    source_key: str | None = None,
+) -> bool:
+    """Add a note; False when the same request (``source_key``) added it already."""
     text = clean_block(text)
     if not text:
-        raise InputError({"text": "Write the note after the command: `/incident note Rolled back v2.3`."})
+        raise InputError({"text": "Write the note after the command, e.g. note Rolled back v2.3."})
     if len(text) > NOTE_MAX:
         raise InputError({"text": f"The note is {len(text)} characters; at most {NOTE_MAX} are allowed."})
+    try:
+        with transaction(sessions) as session:
+            incident = queries.lock(session, incident_id)
+            event = timeline.record(session, incident, "note", now, actor, text=text)
+            event.source_key = source_key
+    except IntegrityError:
+        return False
+    return True
+
+
+def draft_postmortem(
+    sessions: sessionmaker[Session], policy: Policy, incident_id: int, actor: str, now: datetime
+) -> None:
+    """The postmortem drafted from the database now, owed as a file in the incident channel."""
     with transaction(sessions) as session:
         incident = queries.lock(session, incident_id)
-        timeline.record(session, incident, "note", now, actor, text=text)
+        event = timeline.record(session, incident, "postmortem_drafted", now, actor)
+        session.flush()
+        effects.upload_postmortem(session, policy, incident, f"e{event.id}", now, actor)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
 from bot.incidents import effects, escalation, timeline
+from bot.incidents.fields import FieldValue, Raw, validate_values
 from bot.incidents.numbering import next_number
 from bot.policy import COMMANDER_ROLE, Policy
 from bot.text import clean_block, clean_line
@@ -43,6 +46,7 @@ class Declaration:
     reply_url: str | None = None
     is_private: bool = False
     responders: tuple[str, ...] = ()
+    fields: dict[str, FieldValue] = dataclass_field(default_factory=dict)
 
 
 def _limit(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> None:
@@ -64,9 +68,15 @@ def validate(
     reply_url: str | None = None,
     is_private: bool = False,
     responders: tuple[str, ...] = (),
+    fields: Mapping[str, Raw] | None = None,
 ) -> Declaration:
     """Check and clean a declaration; raise InputError naming each bad field and what is allowed."""
     errors: dict[str, str] = {}
+    values: dict[str, FieldValue] = {}
+    try:
+        values = validate_values(policy, fields or {})
+    except InputError as error:
+        errors.update({f"field:{key}": text for key, text in error.fields.items()})
     title = clean_line(title)
     impact, description = clean_block(impact), clean_block(description)
     service = clean_line(service)
@@ -96,6 +106,7 @@ def validate(
         reply_url=reply_url,
         is_private=is_private,
         responders=tuple(dict.fromkeys(responders)),
+        fields=values,
     )
 
 
@@ -151,6 +162,7 @@ def declare(
                 declared_at=now,
                 source_key=declaration.source_key,
                 is_private=declaration.is_private,
+                fields=dict(declaration.fields),
             )
             session.add(incident)
             session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.engine import transaction
 from bot.db.models import Incident
 from bot.errors import InputError
-from bot.incidents import queries, timeline
+from bot.incidents import effects, queries, timeline
 from bot.policy import Policy
 from bot.policy_fields import IncidentField
 from bot.text import clean_line
@@ -183,8 +183,9 @@ def set_field(
         else:
             stored[field.key] = value
         incident.fields = stored  # a new dict: JSON columns do not track changes inside one
-        timeline.record(
+        event = timeline.record(
             session, incident, "field_set", now, actor, key=field.key, value=value, previous=previous
         )
+        effects.change(session, policy, incident, event, now)
     with sessions() as session:
         return FieldChange(session.get_one(Incident, incident_id), field, value, previous)

@@ -153,14 +153,17 @@ def reassign(
     return item
 
 
-def remind(session: Session, policy: Policy, incident: Incident, item_id: int, now: datetime) -> datetime | None:
+def remind(
+    session: Session, policy: Policy, incident: Incident, item_id: int, now: datetime
+) -> datetime | None:
     """DM the owner of an open item that fell due; again a day later while it stays open."""
     item = session.get(ActionItem, item_id)
     if item is None or item.done_at is not None or not item.owner or item.due is None:
         return None
     today = now.astimezone(policy.tz).date()
+    cause = f"followup:{item.id}:{today.isoformat()}"
     effects.tell(
-        session, policy, incident, item.owner, "follow_up_reminder", f"followup:{item.id}:{today.isoformat()}", now,
+        session, policy, incident, item.owner, "follow_up_reminder", cause, now,
         item_id=item.id, overdue=today > item.due,
     )  # fmt: skip
     return now + timedelta(days=1)

@@ -70,6 +70,7 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
         "note": lambda: f"Note by {who}",
         "message": lambda: f"Message from {who}",
         "action_added": lambda: f"Action item added by {who}",
+        "postmortem_drafted": lambda: f"Postmortem drafted by {who}",
     }
     if kind == "field_set":
         text, quoted = _field_set(policy, d, who, person)

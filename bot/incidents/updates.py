@@ -267,22 +267,26 @@ def change_severity(
         return SeverityChange(session.get_one(Incident, incident_id), previous, upgrade)
 
 
+@dataclass(frozen=True)
+class Snooze:
+    snoozed: bool  # False: the reminder was already further away (or none is pending)
+    due: datetime | None  # when the reminder comes now
+
+
 def snooze(
     sessions: sessionmaker[Session], incident_id: int, actor: str, delay: timedelta, now: datetime
-) -> bool:
-    """Delay the pending update reminder once; the cadence and the promised time stay. False: none pending."""
+) -> Snooze:
+    """Delay the pending update reminder once; the cadence and the promised time stay."""
     with transaction(sessions) as session:
         incident = _load_open(session, incident_id)
         due = work.due_at(session, incident.id, work.UPDATE_REMINDER)
-        if due is None:
-            return False
-        if due >= now + delay:
-            return True  # an update already moved the reminder later (a stale button): leave it
+        if due is None or due >= now + delay:
+            return Snooze(False, due)  # nothing pending, or an update already moved it later
         work.schedule(session, incident.id, work.UPDATE_REMINDER, now + delay)
         timeline.record(
             session, incident, "reminder_snoozed", now, actor, minutes=int(delay.total_seconds() // 60)
         )
-    return True
+    return Snooze(True, now + delay)
 
 
 def latest(session: Session, incident_id: int) -> StatusUpdate | None:

@@ -17,7 +17,6 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot import outbox, paging
 from bot.context import Context
@@ -38,7 +37,7 @@ PERMANENT = frozenset(
     {
         "channel_not_found", "is_archived", "not_in_channel", "user_not_found", "cant_invite",
         "user_disabled", "account_inactive", "user_is_restricted", "cannot_dm_bot", "invalid_auth",
-        "not_authed", "token_revoked", "account_inactive", "missing_scope", "restricted_action",
+        "not_authed", "token_revoked", "missing_scope", "restricted_action",
         "no_permission", "invalid_blocks", "invalid_arguments", "msg_too_long", "message_not_found",
         "cant_update_message", "not_allowed_token_type", "team_access_not_granted", "ekm_access_denied",
         "method_not_supported_for_channel_type",
@@ -78,11 +77,13 @@ def deliver(ctx: Context, claimed: outbox.Claimed) -> Outcome:
     """Carry out one effect; what it means for the outbox is in the outcome."""
     ceiling = ctx.settings.slack_retry_after
     try:
-        with ctx.sessions() as session:
-            incident = session.get(Incident, claimed.incident_id) if claimed.incident_id else None
-            if incident is None and claimed.incident_id is not None:
+        incident = None
+        if claimed.incident_id is not None:
+            with ctx.sessions() as session:  # read and closed: no transaction is held across Slack calls
+                incident = session.get(Incident, claimed.incident_id)
+            if incident is None:
                 return Done({"skipped": "the incident is gone"})
-            return Done(SENDERS[claimed.kind](ctx, session, claimed, incident))
+        return Done(SENDERS[claimed.kind](ctx, claimed, incident))
     except effect_messages.Gone as gone:
         return Done({"skipped": str(gone)})
     except Refuse as refusal:
@@ -146,12 +147,10 @@ def _since(claimed: outbox.Claimed) -> float:
 
 # ---------------------------------------------------------------------------- one sender per kind
 
-Sender = Callable[[Context, Session, outbox.Claimed, Incident | None], dict[str, Any] | None]
+Sender = Callable[[Context, outbox.Claimed, Incident | None], dict[str, Any] | None]
 
 
-def _post(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _post(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     payload = claimed.payload
     channel = _target(ctx, incident, payload["place"])
@@ -166,9 +165,7 @@ def _post(
         else None
     )
     if found is None:
-        message = effect_messages.render(
-            ctx, session, incident, payload["message"], payload.get("data") or {}
-        )
+        message = effect_messages.render(ctx, incident, payload["message"], payload.get("data") or {})
         extra: dict[str, Any] = {"metadata": effect_metadata(claimed.key)}
         if thread_ts:
             extra["thread_ts"] = thread_ts
@@ -180,30 +177,24 @@ def _post(
     return {"channel": channel_id, "ts": ts}
 
 
-def _edit(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _edit(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     stored = incident.message(claimed.payload["purpose"])
     if stored is None:
         return {"skipped": "the announcement was never posted"}
-    message = effect_messages.render(ctx, session, incident, claimed.payload["message"], {})
+    message = effect_messages.render(ctx, incident, claimed.payload["message"], {})
     ctx.outbound.update(stored.channel_id, stored.ts, message)
     return {"channel": stored.channel_id, "ts": stored.ts}
 
 
-def _topic(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _topic(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     channel = _target(ctx, incident, effects.INCIDENT)
     ctx.outbound.set_topic(channel, topic(ctx, incident))
     return {"channel": channel}
 
 
-def _pin(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _pin(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     stored = incident.message(claimed.payload["purpose"])
     if stored is None:
@@ -212,17 +203,13 @@ def _pin(
     return {"channel": stored.channel_id, "ts": stored.ts}
 
 
-def _invite(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _invite(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     channel = _target(ctx, incident, effects.INCIDENT)
     ctx.outbound.invite(channel, [claimed.payload["user"]])
     return {"channel": channel}
 
 
-def _create_channel(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _create_channel(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     if incident.channel_id:
         return {"channel": incident.channel_id}
@@ -231,7 +218,7 @@ def _create_channel(
             ctx.policy.channel_prefix, incident.year, incident.number, incident.title, attempt
         )
         channel_id = ctx.outbound.create_channel(name, is_private=incident.is_private) or _ours_already(
-            ctx, session, name
+            ctx, name
         )
         if channel_id is not None:
             with transaction(ctx.sessions) as writing:
@@ -241,25 +228,25 @@ def _create_channel(
     raise Refuse(f"no free channel name after {MAX_NAME_TRIES} tries")
 
 
-def _ours_already(ctx: Context, session: Session, name: str) -> str | None:
+def _ours_already(ctx: Context, name: str) -> str | None:
     """The channel named ``name`` if this bot made it and no incident has it: an earlier attempt
     created it and died before recording it. Adopt it rather than orphan it."""
     channel = ctx.outbound.find_channel(name)
     if channel is None or channel.get("creator") != ctx.people.bot_user:
         return None
     channel_id = str(channel["id"])
-    return None if slack_state.channel_in_use(session, channel_id) else channel_id
+    with ctx.sessions() as session:
+        return None if slack_state.channel_in_use(session, channel_id) else channel_id
 
 
-def _file(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _file(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     channel = _target(ctx, incident, effects.INCIDENT)
     filename = f"{incident.ref}-postmortem.md"
     link = ctx.outbound.find_file(channel, filename, _since(claimed)) if claimed.in_doubt else None
     if link is None:
-        data = document(session, ctx.policy, incident, ctx.clock())
+        with ctx.sessions() as session:
+            data = document(session, ctx.policy, incident, ctx.clock())
         title = f"Postmortem {'draft ' if data['draft'] else ''}{incident.ref}"
         state = "(DRAFT — IN PROGRESS) " if data["draft"] else ""
         comment = f"Postmortem {state}for {incident.ref}, drafted from the timeline."
@@ -267,13 +254,12 @@ def _file(
     return {"channel": channel, "permalink": link}
 
 
-def _bookmark(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _bookmark(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     channel = _target(ctx, incident, effects.INCIDENT)
     query = select(OutboxEffect.result).where(OutboxEffect.key == claimed.payload["file"])
-    link = (session.scalars(query).first() or {}).get("permalink")
+    with ctx.sessions() as session:
+        link = (session.scalars(query).first() or {}).get("permalink")
     if not link:
         return {"skipped": "the file has no link"}
     bookmark_id = ctx.outbound.bookmark(channel, claimed.payload["title"], link, look_first=claimed.in_doubt)
@@ -282,21 +268,17 @@ def _bookmark(
     return {"channel": channel, "bookmark": bookmark_id}
 
 
-def _reply(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _reply(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     payload = claimed.payload
-    message = effect_messages.render(ctx, session, incident, payload["message"], payload.get("data") or {})
+    message = effect_messages.render(ctx, incident, payload["message"], payload.get("data") or {})
     if payload.get("url") and ctx.outbound.reply(payload["url"], message):
         return {"via": "response_url"}
     channel, ts = ctx.outbound.post(payload["user"], message)
     return {"channel": channel, "ts": ts}
 
 
-def _page(
-    ctx: Context, session: Session, claimed: outbox.Claimed, incident: Incident | None
-) -> dict[str, Any]:
+def _page(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
     assert incident is not None
     payload = claimed.payload
     target = ctx.policy.escalation.targets.get(payload["target"])

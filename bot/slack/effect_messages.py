@@ -160,8 +160,10 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render(ctx: Context, session: Session, incident: Incident, message: str, data: dict[str, Any]) -> Message:
+def render(ctx: Context, incident: Incident, message: str, data: dict[str, Any]) -> Message:
+    """The message as it reads now (its own short read: no transaction stays open across Slack calls)."""
     renderer = RENDERERS.get(message)
     if renderer is None:
         raise Gone(f"no message named {message!r}")
-    return renderer(ctx, session, incident, data)
+    with ctx.sessions() as session:
+        return renderer(ctx, session, incident, data)

@@ -55,5 +55,9 @@ def describe(policy: Policy, incident: Incident, event: TimelineEvent) -> tuple[
     if event.kind == "escalated":
         return f"{d.get('reason')}: escalated to {_reached(policy, d.get('targets') or [])}.", ""
     if event.kind == "field_set":
-        return f"{who} set {d.get('label') or d.get('key')}.", str(d.get("value") or "")
+        field = policy.find_field(str(d.get("key")))
+        label = field.label if field else str(d.get("key"))
+        value = d.get("value")
+        shown = ", ".join(value) if isinstance(value, list) else str(value or "")
+        return (f"{who} set {label}:" if shown else f"{who} cleared {label}."), shown
     return f"{event.kind.replace('_', ' ').capitalize()} ({who}).", ""

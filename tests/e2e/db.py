@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Incident, TimelineEvent
+from bot.db.models import Incident, OutboxEffect, TimelineEvent
 
 T = TypeVar("T")
 
@@ -35,3 +36,25 @@ def timeline_kinds(database_url: str) -> list[str]:
 def events(database_url: str, kind: str) -> list[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.kind == kind).order_by(TimelineEvent.id)
     return read(database_url, lambda s: list(s.scalars(query)))
+
+
+def pending_effects(database_url: str) -> list[OutboxEffect]:
+    """Slack effects the bot still owes (not delivered, not given up)."""
+    query = select(OutboxEffect).where(OutboxEffect.state == "pending").order_by(OutboxEffect.id)
+    return read(database_url, lambda s: list(s.scalars(query)))
+
+
+def effects(database_url: str, state: str | None = None) -> list[OutboxEffect]:
+    query = select(OutboxEffect).order_by(OutboxEffect.id)
+    if state is not None:
+        query = query.where(OutboxEffect.state == state)
+    return read(database_url, lambda s: list(s.scalars(query)))
+
+
+def wait_settled(database_url: str, timeout: float = 20) -> None:
+    """Wait until the bot owes Slack nothing more."""
+    deadline = time.monotonic() + timeout
+    while pending_effects(database_url) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = pending_effects(database_url)
+    assert not left, [(e.key, e.attempts, e.last_error) for e in left]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from playground.sender import SignedSender
+from playground.sender import Reply, SignedSender
 from playground.server import SlackStandIn
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -37,6 +37,7 @@ def bot_env(standin: SlackStandIn, database_url: str, **extra: str) -> dict[str,
         DATABASE_URL=database_url,
         SCHEDULER_TICK="0.5",
         SLACK_RETRY_AFTER="2",
+        DELIVERY_LEASE="3",  # a killed bot's effects are taken over within 3 s
         SLACK_CHANNEL_PACE="0",  # pacing has its own test; timing tests measure the scheduler
         LOG_LEVEL="INFO",
     )
@@ -112,6 +113,13 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def answer(reply: Reply) -> dict[str, Any]:
+    """What the bot answered in the acknowledgement of a slash command (an ephemeral message)."""
+    assert reply.status == 200, reply.body
+    assert isinstance(reply.json, dict) and reply.json.get("text"), f"no answer in the ack: {reply.body!r}"
+    return reply.json
 
 
 def state(view_values: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import json
 import time
 
 from playground.server import SlackStandIn
-from tests.e2e.harness import YEAR, RunningBot
+from tests.e2e.harness import YEAR, RunningBot, answer
 from tests.slack_checks import check_message
 
 
@@ -16,17 +16,20 @@ def command(
     payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
     reply = bot.sender.command(payload)
     assert reply.status == 200 and reply.elapsed < 3, reply
-    message = standin.wait_for_response(payload["response_url"])
+    message = answer(reply)  # answered in the acknowledgement: no second call
     check_message(message)
     assert message["response_type"] == "ephemeral"
+    assert not standin.response_posts(payload["response_url"])
     return message
 
 
 def declare(standin: SlackStandIn, bot: RunningBot, text: str) -> str:
-    """Fast-path declare; returns the new incident's channel id."""
-    message = command(standin, bot, f"declare {text}")
-    channel = json.dumps(message["blocks"]).split("<#", 1)[1].split(">", 1)[0]
-    return channel
+    """Fast-path declare; returns the new incident's channel id (from the confirmation that follows
+    once its channel exists)."""
+    payload = standin.slash_command_payload(text=f"declare {text}", channel_id="C0GENERAL")
+    assert "is declared" in answer(bot.sender.command(payload))["text"]
+    message = standin.wait_for_response(payload["response_url"])
+    return json.dumps(message["blocks"]).split("<#", 1)[1].split(">", 1)[0]
 
 
 def test_help_and_unknown_subcommands_list_every_command(standin: SlackStandIn, bot: RunningBot) -> None:

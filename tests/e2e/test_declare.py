@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playground.server import SlackStandIn
-from tests.e2e.db import incidents, timeline_kinds
-from tests.e2e.harness import YEAR, RunningBot, state
+from tests.e2e.db import incidents, timeline_kinds, wait_settled
+from tests.e2e.harness import YEAR, RunningBot, answer, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 
 FULL_FORM = {
@@ -60,6 +60,7 @@ def test_declare_through_the_modal(standin: SlackStandIn, bot: RunningBot, datab
     )
     check_message(leadership.args)
     assert "U0ALICE" in standin.members(channel)
+    standin.wait_for("conversations.setTopic")
     topic = standin.topic(channel)
     assert topic.startswith("P1 · Investigating · IC: <@U0ALICE>") and "Checkout API" in topic
 
@@ -88,7 +89,7 @@ def test_declare_through_the_modal(standin: SlackStandIn, bot: RunningBot, datab
 
     [incident] = incidents(database_url)
     assert incident.channel_id == channel and incident.severity == "P1" and incident.service == "checkout"
-    assert incident.slack_ready_at is not None and incident.acknowledged_at is not None
+    assert incident.acknowledged_at is not None
     assert {m.purpose for m in incident.messages} == {"announcement", "broadcast", "leadership"}
     expected = ["declared", "role_assigned", "acknowledged", "channel_created"]
     assert timeline_kinds(database_url)[:4] == expected
@@ -98,6 +99,7 @@ def test_fast_path_declares_at_once(standin: SlackStandIn, bot: RunningBot, data
     payload = standin.slash_command_payload(text="declare P2 Search is slow &amp; flaky", user_id="U0BOB")
     reply = bot.sender.command(payload)
     assert reply.status == 200 and reply.elapsed < 3
+    assert f"INC-{YEAR}-0001" in answer(reply)["text"]  # saved before the ack, and said so in it
     confirmation = standin.wait_for_response(payload["response_url"])
     assert "Search is slow &amp; flaky" in confirmation["text"]  # decoded once, encoded once
     assert not standin.calls("views.open")
@@ -122,8 +124,7 @@ def test_unknown_severity_lists_the_valid_ones(
     standin: SlackStandIn, bot: RunningBot, database_url: str
 ) -> None:
     payload = standin.slash_command_payload(text="declare P9 Something broke")
-    bot.sender.command(payload)
-    reply = standin.wait_for_response(payload["response_url"])
+    reply = answer(bot.sender.command(payload))
     check_message(reply)
     assert (
         "P9 is not a severity" in reply["text"]
@@ -179,26 +180,26 @@ def test_hostile_title_pings_nobody(standin: SlackStandIn, bot: RunningBot, data
 def test_slack_failing_keeps_the_incident_and_finishes_later(
     standin: SlackStandIn, bot: RunningBot, database_url: str
 ) -> None:
-    standin.fail_next("conversations.create", status=500, times=6)  # one more than the retries
+    standin.fail_next("conversations.create", status=500, times=6)
     payload = standin.slash_command_payload(text="declare P1 Database on fire")
-    bot.sender.command(payload)
-    reply = standin.wait_for_response(payload["response_url"], timeout=30)
-    assert "creating the channel" in json.dumps(reply) and "keeps retrying" in json.dumps(reply)
+    assert "is declared" in answer(bot.sender.command(payload))["text"]
     [incident] = incidents(database_url)
-    assert incident.channel_id is None and incident.slack_ready_at is None
+    assert incident.channel_id is None
     # the announcement still went out, saying the channel is pending
     broadcast = standin.wait_for("chat.postMessage", lambda c: "incident-response" in str(c.args["channel"]))
     assert "(channel pending)" in json.dumps(broadcast.args["blocks"])
-    # the scheduler finishes the Slack side once Slack answers again, and edits the announcement
+    # after five failed attempts the declarer hears that it is late, once
+    late = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ALICE", timeout=30)
+    assert (
+        "could not create the incident channel" in late.args["text"] and "keep retrying" in late.args["text"]
+    )
+    # the channel is made once Slack answers again, and the announcement edited to link it
     created = standin.wait_for("conversations.create", lambda c: c.response.get("ok") is True, timeout=30)
     channel = created.response["channel"]["id"]
     update = standin.wait_for("chat.update", timeout=10)
     assert f"<#{channel}>" in json.dumps(update.args["blocks"])
-    deadline = time.monotonic() + 10
-    while incidents(database_url)[0].slack_ready_at is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    done = incidents(database_url)[0]
-    assert done.channel_id == channel and done.slack_ready_at is not None
-    dm = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ALICE")
-    assert "Declared INC-" in dm.args["text"]
+    wait_settled(database_url)
+    assert incidents(database_url)[0].channel_id == channel
+    reply = standin.wait_for_response(payload["response_url"])
+    assert "Declared INC-" in reply["text"] and f"<#{channel}>" in json.dumps(reply["blocks"])
     assert len([c for c in standin.calls("conversations.create") if c.response.get("ok")]) == 1

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, TimelineEvent
 from playground.server import SlackStandIn
-from tests.e2e.harness import RunningBot, bot_env, start_bot, state
+from tests.e2e.db import wait_settled
+from tests.e2e.harness import RunningBot, answer, bot_env, start_bot, state
 
 
 def load(database_url: str) -> tuple[Incident, list[str]]:
@@ -39,7 +40,7 @@ def test_every_flow_survives_a_flaky_slack(standin: SlackStandIn, bot: RunningBo
     bot.sender.command(payload)
     reply = standin.wait_for_response(payload["response_url"], timeout=60)
     assert "Declared INC-" in reply["text"], reply
-    settle(lambda: load(database_url)[0].slack_ready_at is not None)
+    wait_settled(database_url, timeout=60)
     incident, _ = load(database_url)
     channel = incident.channel_id or ""
     stored = incident.message("announcement")
@@ -72,8 +73,7 @@ def test_every_flow_survives_a_flaky_slack(standin: SlackStandIn, bot: RunningBo
         )
     )
     note = standin.slash_command_payload(text="note Queue drained", channel_id=channel)
-    bot.sender.command(note)
-    standin.wait_for_response(note["response_url"], timeout=60)
+    assert "Noted" in answer(bot.sender.command(note))["text"]
     resolve = standin.slash_command_payload(text="resolve", channel_id=channel)
     bot.sender.command(resolve)
     settle(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Incident
 from playground.server import SlackStandIn
-from tests.e2e.harness import bot_env, start_bot
+from tests.e2e.harness import answer, bot_env, start_bot
 
 
 def severity(database_url: str) -> str:
@@ -36,8 +36,7 @@ def test_severity_is_for_the_commander_and_admins(
         engine.dispose()
         # Bob is neither commander nor admin
         refused = standin.slash_command_payload(text="severity P1", user_id="U0BOB", channel_id=channel)
-        bot.sender.command(refused)
-        reply = standin.wait_for_response(refused["response_url"])
+        reply = answer(bot.sender.command(refused))
         assert (
             "Only the Incident Commander (<@U0ALICE>) or an incident admin may change the severity"
             in reply["text"]

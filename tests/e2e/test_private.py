@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Incident
 from playground.server import SlackStandIn
-from tests.e2e.harness import RunningBot, bot_env, run_cli, state
+from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, state
 from tests.slack_checks import check_message
 
 SECRET_TITLE = "Customer PII exposed in logs"
@@ -93,8 +93,7 @@ def test_a_private_incident_stays_private(
     standin.wait_for("chat.postMessage", lambda c: "reopened" in str(c.args.get("text")))
     for user, visible in (("U0BOB", True), ("U0CAROL", False)):
         listing = standin.slash_command_payload(text="list", user_id=user)
-        bot.sender.command(listing)
-        shown = json.dumps(standin.wait_for_response(listing["response_url"]))
+        shown = json.dumps(answer(bot.sender.command(listing)))
         assert (SECRET_TITLE in shown) is visible, user
 
     env = bot_env(standin, database_url)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Incident, ScheduledWork
 from playground.server import SlackStandIn
 from tests.e2e.db import timeline_kinds
-from tests.e2e.harness import RunningBot, bot_env, start_bot, state
+from tests.e2e.harness import RunningBot, answer, bot_env, start_bot, state
 from tests.slack_checks import assert_no_live_tokens, check_message, check_view
 
 POLICY = """
@@ -151,8 +151,7 @@ def test_resolve_reopen_and_close(standin: SlackStandIn, bot: RunningBot, databa
     assert reminder_count(standin, channel) == count + 1
     assert load(database_url).status == "Investigating"
     payload = standin.slash_command_payload(text="reopen", channel_id=channel)
-    bot.sender.command(payload)
-    assert "is not resolved" in standin.wait_for_response(payload["response_url"])["text"]
+    assert "is not resolved" in answer(bot.sender.command(payload))["text"]
 
     # resolve again by the modal, then the postmortem reminder comes and "Postmortem done" closes it
     payload = standin.slash_command_payload(text="resolve", channel_id=channel)
@@ -184,8 +183,7 @@ def test_resolve_reopen_and_close(standin: SlackStandIn, bot: RunningBot, databa
     )
     engine = create_engine(database_url)
     with Session(engine) as session:
-        assert session.scalars(select(ScheduledWork).where(ScheduledWork.kind != "slack_setup")).all() == []
+        assert session.scalars(select(ScheduledWork).where(ScheduledWork.kind != "follow_up")).all() == []
     engine.dispose()
     payload = standin.slash_command_payload(text="update still broken?", channel_id=channel)
-    bot.sender.command(payload)
-    assert "is closed" in standin.wait_for_response(payload["response_url"])["text"]
+    assert "is closed" in answer(bot.sender.command(payload))["text"]

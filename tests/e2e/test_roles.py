@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, TimelineEvent
 from playground.server import SlackStandIn
-from tests.e2e.harness import RunningBot
+from tests.e2e.db import wait_settled
+from tests.e2e.harness import RunningBot, answer
 from tests.slack_checks import check_message
 
 
@@ -31,8 +32,8 @@ def declare(standin: SlackStandIn, bot: RunningBot, database_url: str) -> Incide
     payload = standin.slash_command_payload(text="declare P1 Payments down", user_id="U0ALICE")
     bot.sender.command(payload)
     standin.wait_for_response(payload["response_url"], timeout=10)
+    wait_settled(database_url)
     incident, _ = load(database_url)
-    assert incident.slack_ready_at is not None
     standin.reset()
     return incident
 
@@ -115,6 +116,7 @@ def test_assign_handover_and_release(standin: SlackStandIn, bot: RunningBot, dat
     incident = declare(standin, bot, database_url)
     press(standin, bot, incident, "role_take", "tech_lead", "U0BOB")
     settle(standin, "chat.update", 3)
+    wait_settled(database_url)
     standin.reset()
     # the commander hands Tech Lead from Bob to Carol with the picker
     press(standin, bot, incident, "role_assign", "tech_lead", "U0ALICE", target="U0CAROL")
@@ -152,6 +154,7 @@ def test_refusals_change_nothing(standin: SlackStandIn, bot: RunningBot, databas
     incident = declare(standin, bot, database_url)
     press(standin, bot, incident, "role_take", "tech_lead", "U0BOB")
     settle(standin, "chat.update", 3)
+    wait_settled(database_url)
     standin.reset()
     payload = press(standin, bot, incident, "role_assign", "tech_lead", "U0CAROL", target="U0DAVE")
     refusal = standin.wait_for_response(payload["response_url"])
@@ -194,6 +197,7 @@ def test_race_and_double_click(standin: SlackStandIn, bot: RunningBot, database_
     assert [e.kind for e in events].count("role_assigned") == 2  # the commander at declare, and the winner
 
     # the winner double-clicks: nothing changes, nothing is posted twice
+    wait_settled(database_url)
     standin.reset()
     again = standin.block_actions_payload(
         "role_take",
@@ -214,8 +218,7 @@ def test_role_commands(standin: SlackStandIn, bot: RunningBot, database_url: str
     incident = declare(standin, bot, database_url)
     channel = incident.channel_id or ""
     payload = standin.slash_command_payload(text="roles", channel_id=channel)
-    bot.sender.command(payload)
-    panel = standin.wait_for_response(payload["response_url"])
+    panel = answer(bot.sender.command(payload))
     check_message(panel)
     assert "role_take" in json.dumps(panel["blocks"]) and "*Incident Commander:* <@U0ALICE>" in json.dumps(
         panel["blocks"]
@@ -224,8 +227,7 @@ def test_role_commands(standin: SlackStandIn, bot: RunningBot, database_url: str
     bot.sender.command(payload)
     standin.wait_for("chat.postMessage", lambda c: c.args.get("text") == "<@U0CAROL> is now Scribe.")
     payload = standin.slash_command_payload(text="role janitor <@U0BOB|bob>", channel_id=channel)
-    bot.sender.command(payload)
-    reply = standin.wait_for_response(payload["response_url"])
+    reply = answer(bot.sender.command(payload))
     assert "Which role?" in reply["text"] and "tech_lead (Tech Lead)" in reply["text"]
     payload = standin.slash_command_payload(
         text="role tech-lead <@U0BOB|bob>", user_id="U0ALICE", channel_id=channel
@@ -235,6 +237,5 @@ def test_role_commands(standin: SlackStandIn, bot: RunningBot, database_url: str
     payload = standin.slash_command_payload(
         text="role scribe <@U0BOB|bob>", user_id="U0ALICE", channel_id=channel
     )
-    bot.sender.command(payload)
-    warning = standin.wait_for_response(payload["response_url"])
+    warning = answer(bot.sender.command(payload))
     assert "not troubleshooting" in warning["text"]

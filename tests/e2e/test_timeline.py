@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import ActionItem, Incident, ScheduledWork
 from playground.server import SlackStandIn
-from tests.e2e.db import events
-from tests.e2e.harness import RunningBot, bot_env, run_cli, start_bot, state
+from tests.e2e.db import events, wait_settled
+from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, start_bot, state
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 
 
@@ -34,8 +34,7 @@ def one(database_url: str, model: type) -> Incident:  # type: ignore[type-arg]
 
 def command(standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE") -> dict:  # type: ignore[type-arg]
     payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
-    assert bot.sender.command(payload).status == 200
-    return standin.wait_for_response(payload["response_url"], timeout=10)
+    return answer(bot.sender.command(payload))
 
 
 def wait_until(check, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
@@ -116,6 +115,7 @@ def test_postmortem_upload_bookmark_and_export(
     standin.wait_for("chat.postMessage", lambda c: "Raised the pool size" in c.args["text"])
     reply = command(standin, bot, "postmortem", channel)
     assert "postmortem draft" in reply["text"]
+    wait_settled(database_url)  # the upload and its bookmark are delivered after the answer
     [file] = standin.files()
     markdown = file.content.decode()
     assert file.channel == channel and file.name == f"{incident.ref}-postmortem.md"
@@ -150,6 +150,8 @@ def test_postmortem_upload_bookmark_and_export(
     again = command(standin, bot, "resolve", channel)
     assert "resolved already" in again["text"]
     command(standin, bot, "postmortem", channel)
+    wait_settled(database_url)
+    assert len(standin.files()) == 2
     final = standin.files()[-1].content.decode()
     assert "DRAFT" not in final and "Pool too small" in final and "Latency back to normal" in final
     assert len(standin.bookmarks(channel)) == 1

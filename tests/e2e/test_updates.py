@@ -8,6 +8,7 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Incident, ScheduledWork, TimelineEvent
 from playground.server import SlackStandIn
 from tests.conftest import on_postgres
+from tests.e2e.db import wait_settled
 from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.slack_checks import check_message, check_view
 
@@ -55,6 +57,7 @@ def declare(
     payload = standin.slash_command_payload(text=f"declare {text}", user_id=user)
     bot.sender.command(payload)
     standin.wait_for_response(payload["response_url"], timeout=10)
+    wait_settled(database_url)
     with db(database_url) as session:
         return session.scalars(select(Incident).order_by(Incident.id.desc())).first()  # type: ignore[return-value]
 
@@ -70,10 +73,14 @@ def reminders(standin: SlackStandIn, channel: str | None) -> list[float]:
     ]
 
 
-def command(standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE") -> str:
+def command(
+    standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE"
+) -> dict[str, Any]:
+    """Run a command; what the bot answered in its acknowledgement ({} when it said nothing)."""
     payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
-    assert bot.sender.command(payload).status == 200
-    return payload["response_url"]
+    reply = bot.sender.command(payload)
+    assert reply.status == 200
+    return reply.json if isinstance(reply.json, dict) else {}
 
 
 def test_reminders_arrive_on_time_repeat_and_restart_after_an_update(
@@ -240,10 +247,10 @@ def test_status_and_severity_changes(standin: SlackStandIn, fast_bot: RunningBot
     )
     updated = {c.args["ts"] for c in standin.wait_for_count("chat.update", 2)}
     assert updated == {m.ts for m in incident.messages}
-    url = command(standin, fast_bot, "status resolved", channel)
-    assert "/incident resolve" in standin.wait_for_response(url)["text"]
-    url = command(standin, fast_bot, "status sleeping", channel)
-    assert "Investigating, Identified, Monitoring" in standin.wait_for_response(url)["text"]
+    said = command(standin, fast_bot, "status resolved", channel)
+    assert "/incident resolve" in said["text"]
+    said = command(standin, fast_bot, "status sleeping", channel)
+    assert "Investigating, Identified, Monitoring" in said["text"]
     # an upgrade to P1 switches the cadence on and announces to leadership
     command(standin, fast_bot, "severity P1", channel)
     leadership = standin.wait_for(
@@ -257,8 +264,8 @@ def test_status_and_severity_changes(standin: SlackStandIn, fast_bot: RunningBot
         timeout=10,
     )
     # lowering it needs a reason
-    url = command(standin, fast_bot, "severity P3", channel)
-    assert "needs a reason" in standin.wait_for_response(url)["text"]
+    said = command(standin, fast_bot, "severity P3", channel)
+    assert "needs a reason" in said["text"]
     command(standin, fast_bot, "severity P3 Only internal reports are affected", channel)
     standin.wait_for("chat.postMessage", lambda c: "lowered the severity from P1 to P3" in c.args["text"])
     count = len(reminders(standin, channel))

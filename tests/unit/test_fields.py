@@ -123,8 +123,19 @@ def test_a_declare_form_needs_the_required_fields_and_known_keys() -> None:
 
 
 def new_incident(sessions: sessionmaker[Session]) -> int:
-    declaration = declaring.validate(POLICY, title="t", severity="P2", declared_by="U0A")
+    """An incident with no field set yet (declared from a Declaration that skipped the form's checks)."""
+    declaration = declaring.Declaration(title="t", severity="P2", declared_by="U0A")
     return declaring.declare(sessions, POLICY, declaration, NOW)[0].id
+
+
+def test_the_declare_form_checks_the_fields() -> None:
+    with pytest.raises(InputError) as refused:
+        declaring.validate(POLICY, title="t", severity="P2", declared_by="U0A")
+    assert refused.value.fields == {"field:platform": "Platform is required."}
+    declaration = declaring.validate(
+        POLICY, title="t", severity="P2", declared_by="U0A", fields={"platform": "gcp"}
+    )
+    assert declaration.fields == {"platform": "GCP"}
 
 
 def test_set_field_commits_the_value_with_its_timeline_event(sessions: sessionmaker[Session]) -> None:

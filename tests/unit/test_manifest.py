@@ -34,7 +34,7 @@ def registered() -> list[tuple[str, str]]:
     from handlers import register_all
 
     recorder = Recorder()
-    register_all(recorder, ctx=None)  # type: ignore[arg-type]
+    register_all(recorder)  # type: ignore[arg-type]
     return recorder.listeners
 
 

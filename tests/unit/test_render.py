@@ -13,7 +13,7 @@ from bot.incidents.declare import TITLE_MAX
 from bot.policy import Policy
 from bot.slack.presenters import IncidentFacts, facts
 from bot.slack.render import Renderer, TemplateProblem
-from handlers.declare import LIMITS
+from handlers.forms_views import DECLARE_LIMITS as LIMITS
 from handlers.router import SUBCOMMANDS
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import Incident, RoleAssignment, TimelineEvent
+from bot.errors import Refusal
 from bot.incidents import declare as declaring
 from bot.incidents import roles
-from bot.incidents.roles import Outcome, Refusal
+from bot.incidents.roles import Outcome
 from bot.policy import Policy
+from bot.slack.refusals import word
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 POLICY = Policy()
@@ -59,17 +61,25 @@ def test_repeats_change_nothing(sessions: sessionmaker[Session]) -> None:
 def test_take_never_takes_from_someone(sessions: sessionmaker[Session]) -> None:
     incident = new_incident(sessions)
     roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0A", "U0A", NOW, only_if_free=True)
-    with pytest.raises(Refusal, match="<@U0A> already holds Tech Lead"):
+    with pytest.raises(Refusal) as refused:
         roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0B", "U0B", NOW, only_if_free=True)
+    assert (refused.value.reason, refused.value.holder) == ("held", "U0A")
+    assert word(refused.value) == "<@U0A> already holds Tech Lead."
 
 
 def test_who_may_reassign(sessions: sessionmaker[Session]) -> None:
     incident = new_incident(sessions, commander="U0IC")
     roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0A", "U0A", NOW)
-    with pytest.raises(Refusal, match=r"Only <@U0IC> or <@U0A>, or an incident admin may reassign it"):
+    with pytest.raises(Refusal) as refused:
         roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0B", "U0X", NOW)
-    with pytest.raises(Refusal, match="may release it"):
+    assert refused.value.who_may == ("U0IC", "U0A")
+    assert (
+        word(refused.value)
+        == "<@U0A> holds Tech Lead. Only <@U0IC> or <@U0A>, or an incident admin may reassign it."
+    )
+    with pytest.raises(Refusal) as refused:
         roles.release(sessions, POLICY, incident.id, "tech_lead", "U0X", NOW)
+    assert word(refused.value).endswith("may release it.")
     # the commander, the holder and an admin may
     assert roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0B", "U0IC", NOW).previous == "U0A"
     assert roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0C", "U0B", NOW).previous == "U0B"
@@ -122,7 +132,8 @@ def test_two_people_taking_the_same_role_at_once(sessions: sessionmaker[Session]
     assert len(winners) == 1
     for user, result in results.items():
         if user != winners[0]:
-            assert isinstance(result, Refusal) and f"<@{winners[0]}>" in str(result)
+            assert isinstance(result, Refusal) and result.holder == winners[0]
+            assert result.reason in ("held", "lost_race") and f"<@{winners[0]}>" in word(result)
     with sessions() as session:
         assert session.get_one(Incident, incident.id).holder("ic") == winners[0]
     assert [k for k, _ in events(sessions)].count("acknowledged") == 1

@@ -99,12 +99,13 @@ def test_severity_changes_replan_the_cadence(sessions: sessionmaker[Session]) ->
 
 def test_snooze_moves_the_reminder_not_the_promise(sessions: sessionmaker[Session]) -> None:
     incident = new_incident(sessions)
-    assert updates.snooze(sessions, incident.id, "U0A", timedelta(minutes=5), NOW + timedelta(minutes=15))
+    snoozed = updates.snooze(sessions, incident.id, "U0A", timedelta(minutes=5), NOW + timedelta(minutes=15))
+    assert snoozed.snoozed and snoozed.due == NOW + timedelta(minutes=20)
     assert reminder_due(sessions, incident.id) == NOW + timedelta(minutes=20)
     with sessions() as session:
         assert session.get_one(Incident, incident.id).next_update_at == NOW + timedelta(minutes=15)
     quiet = new_incident(sessions, "P4")
-    assert not updates.snooze(sessions, quiet.id, "U0A", timedelta(minutes=5), NOW)
+    assert updates.snooze(sessions, quiet.id, "U0A", timedelta(minutes=5), NOW) == updates.Snooze(False, None)
 
 
 def test_a_stale_snooze_never_brings_the_reminder_forward(sessions: sessionmaker[Session]) -> None:
@@ -113,5 +114,6 @@ def test_a_stale_snooze_never_brings_the_reminder_forward(sessions: sessionmaker
     updates.post_update(sessions, POLICY, incident.id, author="U0A", text="on it", now=later)
     assert reminder_due(sessions, incident.id) == later + timedelta(minutes=15)
     # a Snooze 5m pressed on the reminder from before the update
-    assert updates.snooze(sessions, incident.id, "U0A", timedelta(minutes=5), later + timedelta(minutes=1))
+    stale = updates.snooze(sessions, incident.id, "U0A", timedelta(minutes=5), later + timedelta(minutes=1))
+    assert stale == updates.Snooze(False, later + timedelta(minutes=15))  # says so, changes nothing
     assert reminder_due(sessions, incident.id) == later + timedelta(minutes=15)

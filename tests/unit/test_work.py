@@ -1,4 +1,4 @@
-"""Scheduled work: claimed once, rescheduled or finished, never lost."""
+"""Scheduled work: taken once, in a transaction with its decision; rescheduled or done; never lost."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from bot.incidents import declare as declaring
 from bot.policy import Policy
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-LEASE = timedelta(minutes=5)
 
 
 def incident_ids(sessions: sessionmaker[Session], count: int) -> list[int]:
@@ -29,52 +28,70 @@ def incident_ids(sessions: sessionmaker[Session], count: int) -> list[int]:
     return ids
 
 
-def test_claim_only_what_is_due_and_only_once(sessions: sessionmaker[Session]) -> None:
+def take(sessions: sessionmaker[Session], now: datetime, again: datetime | None = None) -> int | None:
+    """Take the oldest due row (its incident id) and finish it, as a tick does."""
+    with transaction(sessions) as session:
+        row = work.take_due(session, now)
+        if row is None:
+            return None
+        work.done(session, row, again)
+        return row.incident_id
+
+
+def test_take_only_what_is_due_oldest_first(sessions: sessionmaker[Session]) -> None:
     first, second = incident_ids(sessions, 2)
     with transaction(sessions) as session:
-        work.schedule(session, first, "job", NOW)
         work.schedule(session, second, "job", NOW + timedelta(minutes=1))
-    claimed = work.claim(sessions, NOW, LEASE)
-    assert [c.incident_id for c in claimed] == [first]
-    assert work.claim(sessions, NOW, LEASE) == []  # leased
-    later = work.claim(sessions, NOW + LEASE + timedelta(minutes=1), LEASE)  # the lease ran out
-    assert [c.incident_id for c in later] == [first, second]  # oldest due first
+        work.schedule(session, first, "job", NOW)
+    assert take(sessions, NOW - timedelta(seconds=1)) is None
+    assert take(sessions, NOW + timedelta(minutes=5)) == first
+    assert take(sessions, NOW + timedelta(minutes=5)) == second
+    assert take(sessions, NOW + timedelta(minutes=5)) is None
 
 
-def test_finish_reschedules_or_deletes_but_respects_a_newer_time(sessions: sessionmaker[Session]) -> None:
+def test_done_reschedules_or_deletes(sessions: sessionmaker[Session]) -> None:
     [incident] = incident_ids(sessions, 1)
     with transaction(sessions) as session:
         work.schedule(session, incident, "job", NOW)
-    [claimed] = work.claim(sessions, NOW, LEASE)
-    work.finish(sessions, claimed, NOW + timedelta(minutes=15))
+    assert take(sessions, NOW, again=NOW + timedelta(minutes=15)) == incident
     with sessions() as session:
         assert work.due_at(session, incident, "job") == NOW + timedelta(minutes=15)
-    [claimed] = work.claim(sessions, NOW + timedelta(minutes=15), LEASE)
-    with transaction(sessions) as session:  # an update resets the clock while the reminder is out
-        work.schedule(session, incident, "job", NOW + timedelta(minutes=40))
-    work.finish(sessions, claimed, NOW + timedelta(minutes=30))
-    with sessions() as session:
-        assert work.due_at(session, incident, "job") == NOW + timedelta(minutes=40)
-    [claimed] = work.claim(sessions, NOW + timedelta(minutes=40), LEASE)
-    work.finish(sessions, claimed, None)
+    assert take(sessions, NOW + timedelta(minutes=10)) is None
+    assert take(sessions, NOW + timedelta(minutes=15)) == incident
     with sessions() as session:
         assert work.due_at(session, incident, "job") is None
+
+
+def test_a_rolled_back_decision_leaves_the_row_due(sessions: sessionmaker[Session]) -> None:
+    [incident] = incident_ids(sessions, 1)
+    with transaction(sessions) as session:
+        work.schedule(session, incident, "job", NOW)
+    try:
+        with transaction(sessions) as session:
+            row = work.take_due(session, NOW)
+            assert row is not None
+            work.done(session, row, None)
+            raise RuntimeError("the replica died before the commit")
+    except RuntimeError:
+        pass
+    assert take(sessions, NOW) == incident  # nothing was lost
 
 
 def test_failures_back_off_and_count(sessions: sessionmaker[Session]) -> None:
     [incident] = incident_ids(sessions, 1)
     with transaction(sessions) as session:
         work.schedule(session, incident, "job", NOW)
-    [claimed] = work.claim(sessions, NOW, LEASE)
-    work.failed(sessions, claimed, "ratelimited", NOW + timedelta(seconds=30))
-    assert work.claim(sessions, NOW + timedelta(seconds=10), LEASE) == []
-    [again] = work.claim(sessions, NOW + timedelta(seconds=30), LEASE)
-    assert again.attempts == 1
     with sessions() as session:
-        assert session.scalars(select(ScheduledWork.last_error)).one() == "ratelimited"
+        row = session.scalars(select(ScheduledWork)).one()
+    work.failed(sessions, row.id, row.due_at, "a bug", NOW + timedelta(seconds=30))
+    assert take(sessions, NOW + timedelta(seconds=10)) is None
+    with sessions() as session:
+        stored = session.scalars(select(ScheduledWork)).one()
+        assert (stored.attempts, stored.last_error) == (1, "a bug")
+    assert take(sessions, NOW + timedelta(seconds=30)) == incident
 
 
-def test_concurrent_claimers_never_share_a_row(sessions: sessionmaker[Session]) -> None:
+def test_concurrent_takers_never_share_a_row(sessions: sessionmaker[Session]) -> None:
     ids = incident_ids(sessions, 30)
     with transaction(sessions) as session:
         for incident in ids:
@@ -85,16 +102,13 @@ def test_concurrent_claimers_never_share_a_row(sessions: sessionmaker[Session]) 
 
     def worker() -> None:
         barrier.wait()
-        while True:
-            claimed = work.claim(sessions, NOW, LEASE, limit=3)
-            if not claimed:
-                return
+        while (taken := take(sessions, NOW)) is not None:
             with lock:
-                got.extend(c.id for c in claimed)
+                got.append(taken)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(got) == sorted(set(got)) and len(got) == 30
+    assert sorted(got) == sorted(ids)
