@@ -12,10 +12,11 @@ from types import FrameType
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 from waitress.server import create_server
 
+from bot import outbox
 from bot.app import BotApp
+from bot.db.health import reason
 from bot.request_guard import guard
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,7 @@ def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[
     slack = guard(SlackRequestHandler(bot.bolt, path="/slack/events"), bot.ctx.settings.slack_signing_secret)
 
     def health(start_response: StartResponse) -> list[bytes]:
-        try:
-            with bot.ctx.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            status, body = "200 OK", {"ok": True, "database": "ok"}
-        except Exception as exc:
-            status, body = "503 Service Unavailable", {"ok": False, "database": type(exc).__name__}
+        status, body = health_report(bot)
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
 
@@ -43,6 +39,23 @@ def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[
         return slack(environ, start_response)
 
     return application
+
+
+def health_report(bot: BotApp) -> tuple[str, dict[str, Any]]:
+    """200 with the outbox backlog while the database answers; 503 saying why when it does not."""
+    try:
+        with bot.ctx.sessions() as session:
+            backlog = outbox.backlog(session)
+    except Exception as exc:
+        return "503 Service Unavailable", {"ok": False, "database": reason(exc)}
+    oldest = backlog.oldest
+    age = round((bot.ctx.clock() - oldest).total_seconds(), 1) if oldest else 0.0
+    body = {
+        "ok": True,
+        "database": "ok",
+        "outbox": {"pending": backlog.pending, "failed": backlog.failed, "oldest_pending_seconds": age},
+    }
+    return "200 OK", body
 
 
 def _on_stop(stop: Callable[[], None]) -> None:

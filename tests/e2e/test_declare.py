@@ -87,6 +87,7 @@ def test_declare_through_the_modal(standin: SlackStandIn, bot: RunningBot, datab
     assert f"<#{channel}>" in json.dumps(confirmation["blocks"])
     assert confirmation["response_type"] == "ephemeral"
 
+    wait_settled(database_url)
     [incident] = incidents(database_url)
     assert incident.channel_id == channel and incident.severity == "P1" and incident.service == "checkout"
     assert incident.acknowledged_at is not None

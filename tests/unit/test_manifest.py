@@ -80,6 +80,9 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "conversations_members": "channels:read",
         "files_upload_v2": "files:write",
         "bookmarks_add": "bookmarks:write",
+        "bookmarks_list": "bookmarks:read",
+        "conversations_join": "channels:join",  # back into a public channel the bot was removed from
+        "conversations_open": "im:write",  # a person's DM, to look for a post whose outcome is unknown
     }
     code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "standin" not in p.parts)
     code += "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
@@ -87,6 +90,8 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
     used.add("chat:write.public")  # announcements go to channels the bot has not joined
     used.add("reactions:read")  # the reaction_added / reaction_removed events
     used |= {"groups:write", "groups:read"}  # private incident channels: create, invite, topic, members
+    # looking for a post whose outcome is unknown, in a private channel or a DM
+    used |= {"groups:history", "im:history"}
     assert used == scopes
 
 
