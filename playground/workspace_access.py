@@ -71,7 +71,9 @@ class WorkspaceAccess:
             if thread_ts is not None:
                 message["thread_ts"] = thread_ts
             target.messages.append(message)
-            return copy.deepcopy(message)
+            copied = copy.deepcopy(message)
+        self._ws.changes.bump()
+        return copied
 
     # ----------------------------------------------------------------- reading
     def _channel(self, ref: str) -> Channel:
