@@ -170,6 +170,7 @@ class Demo:
 def run(options: DemoOptions) -> int:
     """Run until Ctrl-C or SIGTERM; print the page's URL and nothing else."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # a tick skipped at high --speed is fine
     stopping = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
