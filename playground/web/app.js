@@ -93,11 +93,13 @@ async function refresh() {
   try {
     do {
       app.again = false;
-      const query = new URLSearchParams({ user: app.me, channel: app.open[app.me] || "" });
-      const reply = await fetch(`/api/state?${query}`);
-      if (reply.ok) {
+      const [me, wanted] = [app.me, app.open[app.me] || ""];
+      const reply = await fetch(`/api/state?${new URLSearchParams({ user: me, channel: wanted })}`);
+      const state = reply.ok ? await reply.json() : null;
+      if (app.me !== me || (app.open[me] || "") !== wanted) app.again = true; // switched meanwhile
+      else if (state) {
         app.fetchedAt = performance.now();
-        render(await reply.json());
+        render(state);
       }
     } while (app.again);
   } catch (error) {

@@ -15,7 +15,7 @@ export function decodeEntities(text) {
 const EMOJI = {
   pushpin: "📌", white_check_mark: "✅", eyes: "👀", rotating_light: "🚨", fire: "🔥", warning: "⚠️",
   "+1": "👍", thumbsup: "👍", heavy_check_mark: "✔️", tada: "🎉", memo: "📝", bell: "🔔",
-  x: "❌", hourglass: "⌛", pager: "📟", busts_in_silhouette: "👥", calendar: "📅", clock3: "🕒",
+  x: "❌", hourglass: "⌛", alarm_clock: "⏰", pager: "📟", busts_in_silhouette: "👥", calendar: "📅", clock3: "🕒",
 };
 
 export function emoji(name) {
