@@ -15,6 +15,7 @@ from playground.records import Call
 from playground.state import Workspace
 
 OPENING = {"views.open": False, "views.push": True}  # method -> stacks on top of what is open
+KEPT_TRIGGERS = 1000
 
 
 class ModalStacks:
@@ -30,6 +31,8 @@ class ModalStacks:
         if trigger_id:
             with self._lock:
                 self._owners[trigger_id] = user
+                while len(self._owners) > KEPT_TRIGGERS:  # most are never used: forget the oldest
+                    del self._owners[next(iter(self._owners))]
 
     def sync(self, calls: list[Call]) -> None:
         """Apply the views the bot opened, pushed or updated since the last sync."""

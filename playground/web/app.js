@@ -113,9 +113,20 @@ function isTop(msg) {
   return !msg.thread_ts || msg.thread_ts === msg.ts;
 }
 
+// Messages whose content did not change keep their DOM (an open picker stays open).
 function fill(list, messages, ctx, opts, keepBottom) {
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-  list.replaceChildren(...messages.map(([msg, ephemeral]) => renderMessage(msg, ctx, { ...opts, ephemeral })));
+  const before = list.rendered || new Map();
+  const after = new Map();
+  const nodes = messages.map(([msg, ephemeral]) => {
+    const key = JSON.stringify([msg, ephemeral, ctx.me, ctx.tz, opts.channel, !!opts.inThread]);
+    const node = before.get(key) || renderMessage(msg, ctx, { ...opts, ephemeral });
+    after.set(key, node);
+    return node;
+  });
+  list.rendered = after;
+  const same = nodes.length === list.children.length && nodes.every((node, i) => list.children[i] === node);
+  if (!same) list.replaceChildren(...nodes);
   if (nearBottom || keepBottom) list.scrollTop = list.scrollHeight;
 }
 
