@@ -175,3 +175,35 @@ def test_a_refused_form_shows_the_errors_under_its_fields(demo_url: str, browser
     ).to_have_value("x")
     page.keyboard.press("Escape")
     expect(page.locator("#modal-root")).to_be_hidden(timeout=WAIT)
+
+
+RENDER = """async (cases) => {
+  const m = await import("/mrkdwn.js");
+  const ctx = { users: { U0BOB: { name: "bob" } }, channelNames: { C0INCRESP: "incident-response" },
+    me: "U0ALICE", tz: "America/New_York", now: 1700000000 };
+  return cases.map((text) => m.mrkdwn(text, ctx));
+}"""
+
+
+def test_mrkdwn_becomes_markup_and_nothing_else_does(demo_url: str, browser: BrowserContext) -> None:
+    page = browser.new_page()
+    page.goto(demo_url)
+    cases = [
+        "*bold* _it_ ~gone~ `a_b*c`",
+        "<@U0BOB|bob> in <#C0INCRESP> <!here>",
+        "<!date^1700000000^{date_short} {time}|14 Nov 22:13 UTC>",
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <https://example.com/?a=1&amp;b=2|the site>",
+        '<javascript:alert(1)|click> <img src=x onerror="alert(1)">',
+        "```<b>raw</b> *not bold*```",
+    ]
+    bold, mentions, date, entities, hostile, code = page.evaluate(RENDER, cases)
+    assert bold == "<b>bold</b> <i>it</i> <s>gone</s> <code>a_b*c</code>"
+    assert "@bob</span>" in mentions and 'data-channel="C0INCRESP">#incident-response</a>' in mentions
+    assert "@here" in mentions
+    assert ">Nov 14, 2023 5:13 PM</time>" in date  # the reader's own time zone
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in entities and "<script" not in entities
+    assert (
+        '<a href="https://example.com/?a=1&amp;b=2" target="_blank" rel="noopener">the site</a>' in entities
+    )
+    assert "<a" not in hostile and "<img" not in hostile and "&lt;img src=x onerror=&quot;" in hostile
+    assert code == "<pre>&lt;b&gt;raw&lt;/b&gt; *not bold*</pre>"
