@@ -67,6 +67,11 @@ def test_declare_take_a_role_and_pin_as_different_people(demo: Demo) -> None:
     action = {"action_id": button["action_id"], "block_id": roles[0]["block_id"], "value": button["value"]}
     assert acting.press("U0BOB", action, channel="C0INCRESP", message_ts=announcement["ts"]).ok
     until(lambda: "<@U0BOB>" in texts(seen(demo, "U0CAROL")["channel"]["messages"]))
+    picker = next(b for b in announcement["blocks"] if b.get("block_id", "").endswith(":comms_lead"))
+    assign = {"action_id": picker["accessory"]["action_id"], "block_id": picker["block_id"]}
+    assign.update(type="users_select", selected_user="U0DAVE")
+    assert acting.press("U0ALICE", assign, channel="C0INCRESP", message_ts=announcement["ts"]).ok
+    until(lambda: "*Comms Lead:* <@U0DAVE>" in texts(seen(demo, "U0CAROL")["channel"]["messages"]))
     dm = until(lambda: [c for c in seen(demo, "U0BOB")["sidebar"] if c["kind"] == "im"])
     until(lambda: "You are now Tech Lead" in texts(seen(demo, "U0BOB", dm[0]["id"])["channel"]["messages"]))
 
