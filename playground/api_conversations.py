@@ -192,6 +192,15 @@ def _ts_arg(a: Args, name: str) -> float | None:
         raise SlackError("invalid_ts_" + name) from None
 
 
+def _shown(messages: list[dict[str, Any]], a: Args) -> list[dict[str, Any]]:
+    """Copies as Slack returns them: message metadata only with ``include_all_metadata``."""
+    shown = copy.deepcopy(messages)
+    if not a.opt_bool("include_all_metadata"):
+        for message in shown:
+            message.pop("metadata", None)
+    return shown
+
+
 def history(ws: Workspace, a: Args) -> dict[str, Any]:
     channel = _readable(ws, a)
     oldest, latest = _ts_arg(a, "oldest"), _ts_arg(a, "latest")
@@ -209,7 +218,7 @@ def history(ws: Workspace, a: Args) -> dict[str, Any]:
     page, meta = paginate(top, a)
     return {
         "ok": True,
-        "messages": copy.deepcopy(page),
+        "messages": _shown(page, a),
         "has_more": bool(meta["next_cursor"]),
         "pin_count": len(channel.pins),
         "response_metadata": meta,
@@ -226,7 +235,7 @@ def replies(ws: Workspace, a: Args) -> dict[str, Any]:
     page, meta = paginate(thread, a)
     return {
         "ok": True,
-        "messages": copy.deepcopy(page),
+        "messages": _shown(page, a),
         "has_more": bool(meta["next_cursor"]),
         "response_metadata": meta,
     }

@@ -85,12 +85,46 @@ class HoldHandle:
         self._released.set()
 
 
+ReplyHook = Callable[[str, dict[str, Any], dict[str, Any]], None]
+
+
+class HookHandle:
+    """A hook run after a call is carried out and before its reply leaves (see ``before_reply``)."""
+
+    def __init__(self, method: str, hook: ReplyHook, predicate: ArgsPredicate | None) -> None:
+        self.method, self.hook, self.predicate = method, hook, predicate
+        self.removed = False
+
+    def matches(self, method: str, args: dict[str, Any]) -> bool:
+        if self.removed or method != self.method:
+            return False
+        return self.predicate is None or self.predicate(args)
+
+    def remove(self) -> None:
+        self.removed = True
+
+
 class FaultInjector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._scripted: list[_Scripted] = []
         self._rates: _Rates | None = None
         self._holds: list[HoldHandle] = []
+        self._hooks: list[HookHandle] = []
+
+    def before_reply(self, method: str, hook: ReplyHook, predicate: ArgsPredicate | None) -> HookHandle:
+        handle = HookHandle(method, hook, predicate)
+        with self._lock:
+            self._hooks.append(handle)
+        return handle
+
+    def run_hooks(self, method: str, args: dict[str, Any], body: dict[str, Any]) -> None:
+        """Run the matching hooks (e.g. a test killing the bot: Slack did the work, the reply is lost)."""
+        with self._lock:
+            self._hooks = [h for h in self._hooks if not h.removed]
+            hooks = [h for h in self._hooks if h.matches(method, args)]
+        for handle in hooks:
+            handle.hook(method, args, body)
 
     def fail_next(self, method: str, status: int, times: int, retry_after: int, error: str | None) -> None:
         if times < 1:
@@ -111,6 +145,7 @@ class FaultInjector:
         with self._lock:
             self._scripted.clear()
             self._rates = None
+            self._hooks.clear()
         self.release_all()
 
     def take(self, method: str) -> FaultReply | None:

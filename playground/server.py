@@ -6,17 +6,18 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from playground.api_files import store_upload
 from playground.calllog import CallLog, CallPredicate
 from playground.changes import ChangeCounter
-from playground.faults import ArgsPredicate, FaultInjector, HoldHandle
+from playground.faults import ArgsPredicate, FaultInjector, HoldHandle, HookHandle, ReplyHook
 from playground.http_server import StandInHTTPServer
 from playground.ids import IdFactory
 from playground.minting import PayloadMinting
 from playground.records import Ack, Call, ResponsePost
 from playground.responses import ResponseUrls
+from playground.scopes import manifest_scopes
 from playground.seed import seed_default
 from playground.socket_mode import EnvelopeType, SocketModeServer
 from playground.state import Workspace, WorkspaceConfig
@@ -66,6 +67,7 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
         seed: bool = True,
         http_port: int = 0,
         now: Callable[[], float] = time.time,
+        scopes: frozenset[str] | Literal["manifest"] | None = "manifest",
     ) -> None:
         """``now`` is the clock message ``ts`` follow (seconds since the epoch; default real time)."""
         config = WorkspaceConfig(
@@ -83,7 +85,8 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
         self._log = CallLog()
         self._faults = FaultInjector()
         self._responses = ResponseUrls()
-        self._web = WebApi(self._ws, self._log, self._faults)
+        granted = manifest_scopes() if scopes == "manifest" else scopes
+        self._web = WebApi(self._ws, self._log, self._faults, granted)
         self._socket = SocketModeServer(app_id) if socket_mode else None
         self._http_port = http_port
         self._http: StandInHTTPServer | None = None
@@ -218,6 +221,13 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def before_reply(
+        self, method: str, hook: ReplyHook, predicate: ArgsPredicate | None = None
+    ) -> HookHandle:
+        """Run ``hook(method, args, reply)`` once a call to ``method`` has been carried out and
+        before its reply is sent: a test can kill the bot there (Slack did it; the bot never hears)."""
+        return self._faults.before_reply(method, hook, predicate)
 
     def hold(self, method: str, predicate: ArgsPredicate | None = None) -> HoldHandle:
         """Park calls to ``method`` (optionally only those whose args match) until released."""

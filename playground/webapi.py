@@ -15,6 +15,7 @@ from playground.calllog import CallLog
 from playground.errors import SlackError
 from playground.faults import FaultInjector
 from playground.records import Call
+from playground.scopes import missing
 from playground.state import Workspace
 
 METHODS: dict[str, Handler] = {
@@ -36,10 +37,13 @@ class ApiReply:
 
 
 class WebApi:
-    def __init__(self, ws: Workspace, log: CallLog, faults: FaultInjector) -> None:
+    def __init__(
+        self, ws: Workspace, log: CallLog, faults: FaultInjector, scopes: frozenset[str] | None = None
+    ) -> None:
         self.ws = ws
         self.log = log
         self.faults = faults
+        self.scopes = scopes  # the bot's granted scopes; None: everything is allowed
 
     def handle(self, method: str, raw_args: dict[str, Any], token: str | None) -> ApiReply:
         """Answer one call and record it (faulted and failed calls included)."""
@@ -54,6 +58,8 @@ class WebApi:
             else self._dispatch(method, args, token)
         )
         self.log.record(Call(method, args, token, at, reply.body, reply.status))
+        if reply.body.get("ok"):
+            self.faults.run_hooks(method, args, reply.body)
         return reply
 
     def reject(self, method: str, raw_args: dict[str, Any], token: str | None, error: str) -> ApiReply:
@@ -81,6 +87,11 @@ class WebApi:
         if auth_error is not None:
             return ApiReply(200, {"ok": False, "error": auth_error})
         with self.ws.lock:
+            refused = missing(
+                self.ws, self.scopes if token == self.ws.config.bot_token else None, method, args
+            )
+            if refused:
+                return ApiReply(200, refused)
             try:
                 # Handlers get their own copy, so stored state never aliases the recorded call.
                 return ApiReply(200, handler(self.ws, Args(copy.deepcopy(args))))

@@ -75,6 +75,23 @@ class WorkspaceAccess:
         self._ws.changes.bump()
         return copied
 
+    def react(self, channel: str, ts: str, name: str, user: str, add: bool = True) -> None:
+        """A person adds (or removes) an emoji reaction on a message, as Slack records it."""
+        with self._ws.lock:
+            message = self._ws.message(self._channel(channel), ts)
+            reactions: list[dict[str, Any]] = message.setdefault("reactions", [])
+            entry = next((r for r in reactions if r["name"] == name), None)
+            if entry is None:
+                entry = {"name": name, "users": [], "count": 0}
+                reactions.append(entry)
+            if add and user not in entry["users"]:
+                entry["users"].append(user)
+            elif not add and user in entry["users"]:
+                entry["users"].remove(user)
+            entry["count"] = len(entry["users"])
+            if not entry["users"]:
+                reactions.remove(entry)
+
     # ----------------------------------------------------------------- reading
     def _channel(self, ref: str) -> Channel:
         found = self._ws.find_channel(ref)

@@ -80,11 +80,7 @@ def test_pins_shortcut_notes_and_timeline(standin: SlackStandIn, bot: RunningBot
     assert "Added to the timeline" in standin.wait_for_response(shortcut["response_url"])["text"]
     assert len(events(database_url, "message")) == 2
     # while someone else's pin stays on the message, removing one keeps the entry
-    from slack_sdk import WebClient
-
-    WebClient(token=standin.config.bot_token, base_url=standin.api_url).reactions_add(
-        channel=channel, timestamp=message["ts"], name="pushpin"
-    )
+    standin.react(channel, message["ts"], "pushpin", "U0BOB")
     removed = standin.event_payload({**reaction, "type": "reaction_removed"}, event_id="Ev0003")
     bot.sender.event(removed)
     # the removal looked at the message (a second read of it, after the capture's)
@@ -92,9 +88,7 @@ def test_pins_shortcut_notes_and_timeline(standin: SlackStandIn, bot: RunningBot
     time.sleep(0.5)
     assert len(events(database_url, "message")) == 2
     # the last pin gone, the entry goes too
-    WebClient(token=standin.config.bot_token, base_url=standin.api_url).reactions_remove(
-        channel=channel, timestamp=message["ts"], name="pushpin"
-    )
+    standin.react(channel, message["ts"], "pushpin", "U0BOB", add=False)
     bot.sender.event(standin.event_payload({**reaction, "type": "reaction_removed"}, event_id="Ev0004"))
     wait_until(lambda: len(events(database_url, "message")) == 1)
     # notes, and the timeline in order

@@ -10,7 +10,8 @@ from playground import SlackStandIn
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as running:
+    """Every scope granted: these tests are about the methods (test_scopes.py checks scopes)."""
+    with SlackStandIn(scopes=None) as running:
         yield running
 
 
