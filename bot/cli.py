@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.cli_outbox import add_outbox_parser, cmd_outbox
 from bot.cli_report import add_report_parser, cmd_report
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
 from bot.policy_escalation import describe
@@ -99,6 +100,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from playground.demo import DemoOptions, run
+
+    return run(DemoOptions(port=args.port, speed=args.speed, policy=args.policy))
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="incident-bot", description="A Slack incident-response bot.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -116,13 +123,18 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--json", action="store_true", help="the postmortem data as JSON instead of Markdown")
     export.add_argument("--include-private", action="store_true", help="allow exporting a private incident")
     add_report_parser(sub)
+    add_outbox_parser(sub)
+    demo = sub.add_parser("demo", help="try the bot without Slack: a workspace page on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="the page's port (0: any free port)")
+    demo.add_argument("--speed", type=float, default=1.0, help="time runs N times faster (60: 1 min/s)")
+    demo.add_argument("--policy", type=Path, help="a policy file (default: the demo's own)")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
-    handlers["report"] = cmd_report
+    handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox)
     try:
         return handlers[args.command](args)
     except (SettingsError, PolicyError) as exc:

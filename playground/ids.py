@@ -5,12 +5,18 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 
 
 class IdFactory:
-    """Thread-safe source of unique ids and strictly increasing message ``ts`` strings."""
+    """Thread-safe source of unique ids and strictly increasing message ``ts`` strings.
 
-    def __init__(self, start: int = 0x1000) -> None:
+    ``now`` (seconds since the epoch, default the real time) is the clock message ``ts`` follow:
+    the demo passes a scaled clock so message times agree with the bot's.
+    """
+
+    def __init__(self, start: int = 0x1000, now: Callable[[], float] = time.time) -> None:
+        self.now = now
         self._lock = threading.Lock()
         self._counter = start
         self._last_ts_us = 0
@@ -27,7 +33,7 @@ class IdFactory:
     def ts(self) -> str:
         """A message timestamp like ``1700000000.000100``, unique and increasing."""
         with self._lock:
-            now_us = int(time.time() * 1_000_000)
+            now_us = int(self.now() * 1_000_000)
             self._last_ts_us = max(now_us, self._last_ts_us + 1)
             us = self._last_ts_us
         return f"{us // 1_000_000}.{us % 1_000_000:06d}"

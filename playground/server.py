@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from playground.api_files import store_upload
 from playground.calllog import CallLog, CallPredicate
+from playground.changes import ChangeCounter
 from playground.faults import ArgsPredicate, FaultInjector, HoldHandle, HookHandle, ReplyHook
 from playground.http_server import StandInHTTPServer
 from playground.ids import IdFactory
@@ -29,14 +32,19 @@ class _Routes:
         self._ws, self._web, self._responses = ws, web, responses
 
     def api(self, method: str, args: dict[str, Any], token: str | None) -> ApiReply:
-        return self._web.handle(method, args, token)
+        reply = self._web.handle(method, args, token)
+        self._ws.changes.after_call(method)
+        return reply
 
     def api_rejected(self, method: str, args: dict[str, Any], token: str | None, error: str) -> ApiReply:
         return self._web.reject(method, args, token, error)
 
     def response_url(self, response_id: str, body: dict[str, Any]) -> bool:
         url = f"{self._ws.config.http_base}/response/{response_id}"
-        return self._responses.record(response_id, url, body)
+        recorded = self._responses.record(response_id, url, body)
+        if recorded:
+            self._ws.changes.bump()
+        return recorded
 
     def upload(self, file_id: str, content: bytes) -> bool:
         return store_upload(self._ws, file_id, content)
@@ -58,8 +66,10 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
         socket_mode: bool = True,
         seed: bool = True,
         http_port: int = 0,
+        now: Callable[[], float] = time.time,
         scopes: frozenset[str] | Literal["manifest"] | None = "manifest",
     ) -> None:
+        """``now`` is the clock message ``ts`` follow (seconds since the epoch; default real time)."""
         config = WorkspaceConfig(
             bot_token=bot_token,
             app_token=app_token,
@@ -69,7 +79,7 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
             app_id=app_id,
             trigger_ttl=trigger_ttl,
         )
-        self._ws = Workspace(config, IdFactory())
+        self._ws = Workspace(config, IdFactory(now=now))
         if seed:
             seed_default(self._ws)
         self._log = CallLog()
@@ -131,6 +141,16 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
     @property
     def socket_port(self) -> int:
         return self._socket.port if self._socket is not None else 0
+
+    @property
+    def workspace(self) -> Workspace:
+        """The live workspace (hold ``workspace.lock`` while reading it), for the demo page."""
+        return self._ws
+
+    @property
+    def changes(self) -> ChangeCounter:
+        """Bumped on every change to the workspace and every response_url post."""
+        return self._ws.changes
 
     @property
     def config(self) -> WorkspaceConfig:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.changes import ChangeCounter
 from playground.errors import SlackError
 from playground.ids import IdFactory
 from playground.records import StoredFile
@@ -197,12 +198,14 @@ class Workspace:
         self.views: dict[str, dict[str, Any]] = {}
         self.triggers: dict[str, TriggerRecord] = {}
         self.dms: dict[str, str] = {}
+        self.changes = ChangeCounter()
 
     # ----------------------------------------------------------------- building
     def add_user(self, user: User) -> User:
         with self.lock:
             self.users[user.id] = user
-            return user
+        self.changes.bump()
+        return user
 
     def add_channel(
         self,
@@ -217,10 +220,11 @@ class Workspace:
             if self.find_channel(name) is not None:
                 raise ValueError(f"channel name already taken: {name}")
             cid = channel_id or self.ids.object_id("C")
-            channel = Channel(cid, name, int(time.time()), creator, is_private=is_private)
+            channel = Channel(cid, name, int(self.ids.now()), creator, is_private=is_private)
             channel.members.extend(dict.fromkeys(members))
             self.channels[cid] = channel
-            return channel
+        self.changes.bump()
+        return channel
 
     def add_usergroup(
         self, handle: str, users: Iterable[str], name: str | None = None, group_id: str | None = None
@@ -281,7 +285,7 @@ class Workspace:
             existing = self.dms.get(user_id)
             if existing is not None:
                 return self.channels[existing]
-            channel = Channel(self.ids.object_id("D"), user_id, int(time.time()), self.config.bot_user_id)
+            channel = Channel(self.ids.object_id("D"), user_id, int(self.ids.now()), self.config.bot_user_id)
             channel.is_im = True
             channel.is_private = True
             channel.im_user = user_id

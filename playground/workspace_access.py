@@ -71,7 +71,9 @@ class WorkspaceAccess:
             if thread_ts is not None:
                 message["thread_ts"] = thread_ts
             target.messages.append(message)
-            return copy.deepcopy(message)
+            copied = copy.deepcopy(message)
+        self._ws.changes.bump()
+        return copied
 
     def react(self, channel: str, ts: str, name: str, user: str, add: bool = True) -> None:
         """A person adds (or removes) an emoji reaction on a message, as Slack records it."""

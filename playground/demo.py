@@ -1,0 +1,196 @@
+"""``incident-bot demo``: the real bot, the local Slack stand-in and a workspace page, on 127.0.0.1.
+
+The bot runs in this process exactly as ``incident-bot run`` would in HTTP mode (same code, same
+templates; a throwaway SQLite database unless ``DATABASE_URL`` is set), talking to the stand-in.
+Time runs ``speed`` times faster for both, through the bot's injectable clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any, Self
+
+from playground.clock import ScaledClock
+from playground.demo_people import add_people
+from playground.desk import Desk
+from playground.sender import SignedSender
+from playground.server import SlackStandIn
+from playground.webserver import PageServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    port: int = 8000
+    speed: float = 1.0
+    policy: Path | None = None
+    scheduler_tick: float = 0.2
+
+
+class DemoError(Exception):
+    """The demo cannot start; the message is one line."""
+
+
+class Demo:
+    """Start with ``with Demo(DemoOptions(...)) as demo:``; open ``demo.url``."""
+
+    def __init__(self, options: DemoOptions) -> None:
+        if options.speed <= 0:
+            raise DemoError("--speed must be greater than 0 (60: a minute passes in a second)")
+        self.options = options
+        self.clock = ScaledClock(options.speed)
+        self.standin = SlackStandIn("xoxb-demo", socket_mode=False, now=self.clock.timestamp)
+        self._secret = secrets.token_hex(16)
+        self._tmp: str | None = None
+        self._bot: Any = None
+        self._http: Any = None
+        self._http_map: dict[int, Any] = {}
+        self._http_thread: threading.Thread | None = None
+        self._page: PageServer | None = None
+        self.desk: Desk | None = None
+
+    @property
+    def url(self) -> str:
+        if self._page is None:
+            raise RuntimeError("the demo is not running")
+        return self._page.url
+
+    @property
+    def bot_url(self) -> str:
+        return f"http://127.0.0.1:{self._http.effective_port}" if self._http is not None else ""
+
+    def start(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from waitress.server import create_server
+
+        from bot.app import create_app
+        from bot.db.migrate import upgrade
+        from bot.server import wsgi_app
+        from bot.settings import Settings
+
+        policy = self._policy()
+        self.standin.start()
+        add_people(self.standin.workspace)
+        database_url = os.environ.get("DATABASE_URL") or ""
+        if not database_url:
+            self._tmp = tempfile.mkdtemp(prefix="incident-bot-demo-")
+            database_url = f"sqlite:///{Path(self._tmp) / 'demo.db'}"
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token=self.standin.config.bot_token,
+            slack_signing_secret=self._secret,
+            slack_app_token=None,
+            slack_api_url=self.standin.api_url,
+            database_url=database_url,
+            scheduler_tick=self.options.scheduler_tick,
+            slack_retry_after=5.0,
+            slack_channel_pace=0.2,
+            incident_bot_config=None,
+        )
+        try:
+            upgrade(database_url)
+        except Exception as exc:
+            raise DemoError(f"the database could not be prepared ({type(exc).__name__}: {exc})") from None
+        self._bot = create_app(settings, policy, clock=self.clock)
+        self._http = create_server(
+            wsgi_app(self._bot), map=self._http_map, host="127.0.0.1", port=0, threads=8, ident="incident-bot"
+        )
+        self._http_thread = threading.Thread(target=self._http.run, name="demo-bot-http", daemon=True)
+        self._http_thread.start()
+        self._bot.start_scheduler()
+        self.desk = Desk(self.standin, SignedSender(self.bot_url, self._secret))
+        try:
+            self._page = PageServer(
+                self.standin.workspace, self.desk, port=self.options.port, speed=self.options.speed
+            )
+        except OSError as exc:
+            raise DemoError(
+                f"cannot listen on 127.0.0.1:{self.options.port} ({exc.strerror or exc}); "
+                "choose another port with --port"
+            ) from None
+        self._page.start()
+
+    def _policy(self) -> Any:
+        from bot.policy import load_policy
+
+        if self.options.policy is not None:
+            return load_policy(self.options.policy)
+        with resources.as_file(resources.files("playground").joinpath("demo_policy.yml")) as path:
+            return load_policy(path)
+
+    def stop(self) -> None:
+        if self._page is not None:
+            self._page.stop()
+            self._page = None
+        if self._http is not None:
+            from waitress import wasyncore
+
+            http, mapping = self._http, self._http_map
+            http.trigger.pull_trigger(lambda: wasyncore.close_all(mapping))
+            if self._http_thread is not None:
+                self._http_thread.join(5)
+            http.task_dispatcher.shutdown()
+            self._http = None
+        if self._bot is not None:
+            self._bot.close(timeout=5)
+            self._bot = None
+        self.standin.stop()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def run(options: DemoOptions) -> int:
+    """Run until Ctrl-C or SIGTERM; print the page's URL and nothing else."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # a tick skipped at high --speed is fine
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        demo = Demo(options).start()
+    except Exception as exc:  # one line, never a traceback: the policy, the port, the database
+        from bot.policy import PolicyError
+
+        known = isinstance(exc, DemoError | PolicyError)
+        print(f"incident-bot demo: {exc if known else f'{type(exc).__name__}: {exc}'}", file=sys.stderr)
+        return 1
+    try:
+        speed = f", time runs {options.speed:g}x" if options.speed != 1 else ""
+        print(f"Incident bot demo: open {demo.url} (Ctrl-C stops it{speed})", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        demo.stop()
+    return 0
