@@ -11,7 +11,7 @@ from bot.incidents import declare as declaring
 from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
-from handlers.common import REFUSED, Command, bot, metadata, save_form, then, trusted_notice
+from handlers.common import REFUSED, Command, bot, metadata, notice, save_form, then
 
 
 def declare_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
@@ -36,10 +36,10 @@ def declare_command(ctx: Context, command: Command, context: BoltContext) -> Mes
         reply_url=command.response_url,
     )
     incident, _created = declaring.declare(ctx.sessions, ctx.policy, declaration, ctx.clock())
-    return trusted_notice(
+    return notice(
         ctx,
-        f"*{incident.ref}* is declared ({incident.severity}); its channel is being set up "
-        "and you are in command.",
+        f"{incident.ref} is declared ({incident.severity}): {incident.title}",
+        "Its channel is being set up and you are in command.",
     )
 
 
