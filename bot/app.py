@@ -82,6 +82,13 @@ def _wake_after_commit(ctx: Context) -> None:
     event.listen(ctx.sessions, "after_soft_rollback", lambda session, _previous: after_rollback(session))
 
 
+class _QuietAboutOurClient(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be unused" when given a client: it is the client's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
     engine = make_engine(settings.database_url, timeout=settings.database_timeout)
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
@@ -101,6 +108,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)
     executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="after-ack")
+    logging.getLogger("slack_bolt.App").addFilter(_QuietAboutOurClient())
     bolt = App(
         client=slack.client,
         signing_secret=settings.slack_signing_secret or None,

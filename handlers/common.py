@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.db.health import is_outage
+from bot.db.health import is_outage, reason
 from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
 from bot.incidents import queries
@@ -131,7 +131,7 @@ def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
     except Exception as exc:
         if not is_outage(exc):
             raise
-        log.warning("a form was submitted while the database is unreachable: %s", exc)
+        log.warning("a form was answered that nothing was saved (no database: %s)", reason(exc))
         ack(response_action="errors", errors={first_field: FORM_NOT_SAVED})
     return REFUSED
 
@@ -156,7 +156,7 @@ def outcome(ctx: Context, save: Callable[[], Message | None]) -> Message | None:
     except Exception as exc:
         if not is_outage(exc):
             raise
-        log.warning("a change was asked for while the database is unreachable: %s", exc)
+        log.warning("a change was answered that nothing was saved (no database: %s)", reason(exc))
         return notice(ctx, NOTHING_SAVED)
 
 
