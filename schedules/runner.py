@@ -57,6 +57,7 @@ def run_next(ctx: Context) -> bool:
             row.due_at, row.attempts, row.last_error = now + backoff, row.attempts + 1, repr(exc)[:200]
             return True
         work.done(session, row, again)
+        log.info("%s: %s handled", incident.ref, row.kind.replace("_", " "))
     return True
 
 
