@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
+from bot.slack.gateway import error_name
 from bot.slack.render import Message
 from handlers import forms_views
 from handlers.common import bot, reply_url, user_of
@@ -34,20 +36,24 @@ FORMS: dict[str, Form] = {
 def after_ack(body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
     todo = context.get("then") or {}
-    if "form" in todo:
-        open_form(ctx, str(body.get("trigger_id") or ""), todo["form"], todo)
+    if "form" in todo and not open_form(ctx, str(body.get("trigger_id") or ""), todo["form"], todo):
+        line = "Slack did not open the form just now; nothing was saved. Run the command again."
+        tell(ctx, body, ctx.render.message("notice", lines=[line]))
     if "tell" in todo:
         tell(ctx, body, Message(text=todo["tell"]["text"], blocks=todo["tell"].get("blocks") or []))
 
 
-def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) -> None:
+def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) -> bool:
+    """Open the form; False when Slack would not (the person is told to try again)."""
     view = FORMS[name](ctx, data)
     if view is None:
-        return  # what the form was for is gone
+        return True  # what the form was for is gone: nothing to open
     try:
         ctx.slack.client.views_open(trigger_id=trigger_id, view=view)
-    except Exception:
-        log.exception("opening the %s form failed", name)
+    except SlackApiError as exc:
+        log.warning("Slack did not open the %s form: %s", name, error_name(exc))
+        return False
+    return True
 
 
 def tell(ctx: Context, body: dict[str, Any], message: Message) -> None:

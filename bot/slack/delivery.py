@@ -114,9 +114,9 @@ def _slack_error(ctx: Context, claimed: outbox.Claimed, exc: SlackApiError, ceil
 
 
 def _rejoin(ctx: Context, claimed: outbox.Claimed) -> bool:
-    """The bot was removed from a public channel: join it again (once per effect)."""
+    """The bot was removed from a public channel: join it again (on an effect's first attempts)."""
     target = str(claimed.payload.get("place") or "")
-    if claimed.attempts > 1 or not target.startswith(("channel:", "announcements", "leadership")):
+    if claimed.attempts > 3 or not target.startswith(("channel:", "announcements", "leadership")):
         return False
     channel = _target(ctx, None, target)
     try:

@@ -72,6 +72,17 @@ class SlackGateway:
         channel_id = self.channel_id(channel)
         if channel_id is None:
             return None
+        try:
+            return self._find_posted(channel_id, key, since, thread_ts, pages)
+        except SlackApiError as exc:
+            # posting to a public channel needs no membership, reading it does: join, look again
+            if error_name(exc) != "not_in_channel" or not self.join(channel_id):
+                raise
+        return self._find_posted(channel_id, key, since, thread_ts, pages)
+
+    def _find_posted(
+        self, channel_id: str, key: str, since: float, thread_ts: str | None, pages: int
+    ) -> tuple[str, str] | None:
         cursor = None
         for _ in range(pages):
             args: dict[str, Any] = {

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import time
+from collections.abc import Callable
+from functools import cached_property, partial
+from typing import Any, TypeVar, cast
 
 from bot.db.models import Incident
 from bot.policy import Admins
 from bot.slack.gateway import SlackGateway
 
+T = TypeVar("T")
+
+
+CACHE_SECONDS = 60.0
+
 
 class People:
+    """Answers are kept for a minute: a burst of clicks asks Slack once, inside Slack's 3 seconds."""
+
     def __init__(self, slack: SlackGateway, admins: Admins) -> None:
         self.slack = slack
         self.admins = admins
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def _cached(self, kind: str, key: str, fetch: Callable[[], T]) -> T:
+        now = time.monotonic()
+        hit = self._cache.get((kind, key))
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return cast(T, hit[1])
+        value = fetch()
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[(kind, key)] = (now, value)
+        return value
 
     @cached_property
     def bot_user(self) -> str:
@@ -22,7 +44,7 @@ class People:
         """Why ``user_id`` cannot hold a role (a bot, the app itself, deactivated, unknown), or None."""
         if user_id == self.bot_user:
             return "I can't hold an incident role myself; pick a person."
-        user = self.slack.user(user_id)
+        user = self._cached("user", user_id, lambda: self.slack.user(user_id))
         if user is None:
             return f"Slack does not know the user {user_id}; pick someone from the workspace."
         if user.get("deleted"):
@@ -42,4 +64,7 @@ class People:
     def is_admin(self, user_id: str) -> bool:
         if user_id in self.admins.users:
             return True
-        return any(user_id in self.slack.usergroup_members(group) for group in self.admins.usergroups)
+        return any(
+            user_id in self._cached("group", group, partial(self.slack.usergroup_members, group))
+            for group in self.admins.usergroups
+        )
