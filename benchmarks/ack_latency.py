@@ -1,65 +1,74 @@
-"""Ack latency under load: the real bot (HTTP mode, waitress) against the local Slack stand-in.
+"""Ack latency side by side with its floor, in one run.
 
-Run: .venv/bin/python benchmarks/ack_latency.py [CLIENTS] [REQUESTS_PER_CLIENT]
-Each client sends signed `/incident help` commands as fast as it can; the numbers are the time
-from sending a request to Slack's ack (the HTTP response), which Slack needs within 3 seconds.
+Run: .venv/bin/python benchmarks/ack_latency.py [REQUESTS_PER_SCENARIO]
+
+The real bot (``incident-bot run``, HTTP mode, waitress) against the local Slack stand-in, and a
+bare Bolt app on the same waitress server that only acks (``floor_app.py``). For ``/incident help``
+and the declare fast path, at 1, 10 and 50 concurrent clients, the same load goes to the floor and
+then to the bot; latency is from sending a signed request to its HTTP response (Slack's ack, due
+within 3 s). Prints a Markdown table with p50/p95/p99 and the bot's ratio to the floor.
 """
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import Floor, load, machine, percentile
 
+from playground.sender import Reply, SignedSender
 from playground.server import SlackStandIn
 from tests.e2e.harness import bot_env, start_bot
 
+CLIENTS = (1, 10, 50)
+COMMANDS = {"help": lambda n: "help", "declare fast path": lambda n: f"declare P3 Benchmark incident {n}"}
+
+
+def requests(
+    standin: SlackStandIn, sender: SignedSender, text: Callable[[int], str], count: int
+) -> list[Callable[[], Reply]]:
+    payloads = [standin.slash_command_payload(text=text(n)) for n in range(count)]
+    return [lambda p=p: sender.command(p) for p in payloads]
+
 
 def main() -> None:
-    clients = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    per_client = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 400
     tmp = Path(tempfile.mkdtemp())
+    rows = []
     with SlackStandIn() as standin:
-        bot = start_bot(tmp, bot_env(standin, f"sqlite:///{tmp / 'bench.db'}", LOG_LEVEL="WARNING"))
+        bot = start_bot(
+            tmp,
+            bot_env(standin, f"sqlite:///{tmp / 'bench.db'}", LOG_LEVEL="WARNING", SLACK_CHANNEL_PACE="1"),
+        )
+        floor = Floor()
         try:
-            latencies: list[float] = []
-            errors: list[str] = []
-            lock = threading.Lock()
-            payloads = [
-                [standin.slash_command_payload(text="help") for _ in range(per_client)]
-                for _ in range(clients)
-            ]
-
-            def client(mine: list[dict[str, str]]) -> None:
-                for payload in mine:
-                    try:
-                        reply = bot.sender.command(payload)
-                        with lock:
-                            (latencies if reply.status == 200 else errors).append(
-                                reply.elapsed if reply.status == 200 else str(reply.status)
-                            )  # type: ignore[arg-type]
-                    except OSError as exc:
-                        with lock:
-                            errors.append(type(exc).__name__)
-
-            threads = [threading.Thread(target=client, args=(p,)) for p in payloads]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            for name, text in COMMANDS.items():
+                for clients in CLIENTS:
+                    load(clients, requests(standin, floor.sender, text, 20))  # warm up both
+                    load(clients, requests(standin, bot.sender, text, 20))
+                    base, base_errors = load(clients, requests(standin, floor.sender, text, count))
+                    ours, errors = load(clients, requests(standin, bot.sender, text, count))
+                    rows.append((name, clients, base, base_errors, ours, errors))
         finally:
+            floor.stop()
             bot.stop()
-    latencies.sort()
-    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-    print(f"{clients} clients x {per_client} requests: {len(latencies)} acked, {len(errors)} errors")
+    print(f"Ack latency, {count} requests per scenario ({machine()})\n")
     print(
-        f"ack latency ms: p50 {statistics.median(latencies) * 1000:.1f}, p95 {p95 * 1000:.1f}, "
-        f"max {latencies[-1] * 1000:.1f}"
+        "| command | clients | floor p50 / p95 / p99 | bot p50 / p95 / p99 "
+        "| bot ÷ floor p50 / p95 / p99 | errors |"
     )
+    print("|---|---|---|---|---|---|")
+    for name, clients, base, base_errors, ours, errors in rows:
+        floor_p = [percentile(base, p) * 1000 for p in (50, 95, 99)]
+        bot_p = [percentile(ours, p) * 1000 for p in (50, 95, 99)]
+        ratios = [b / f for b, f in zip(bot_p, floor_p, strict=True)]
+        print(
+            f"| {name} | {clients} | {' / '.join(f'{v:.1f}' for v in floor_p)} ms "
+            f"| {' / '.join(f'{v:.1f}' for v in bot_p)} ms | {' / '.join(f'{r:.2f}×' for r in ratios)} "
+            f"| {base_errors} / {errors} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""How much a scheduler tick costs: with N open incidents and nothing due, and with K rows due.
+"""What a scheduler tick costs when nothing is due, with N open incidents each owing a reminder later.
 
-Run: .venv/bin/python benchmarks/tick_cost.py [DATABASE_URL]
-Counts the SQL statements one tick issues (the target: one indexed query when nothing is due)
-and times it. Uses a throwaway SQLite file unless a URL is given.
+Run: .venv/bin/python benchmarks/tick_cost.py [DATABASE_URL] [N ...]
+A tick is one transaction: one indexed SELECT (… FOR UPDATE SKIP LOCKED on PostgreSQL) for the
+oldest due row, and the delivery workers' one query for a deliverable outbox effect. Uses a
+throwaway SQLite file unless a URL is given; on PostgreSQL give an empty database.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event
+from common import machine, percentile
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot import outbox, work
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import upgrade
 from bot.db.models import Incident, ScheduledWork
@@ -24,46 +26,58 @@ from bot.db.models import Incident, ScheduledWork
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
+def fill(sessions: sessionmaker[Session], count: int) -> None:
+    with transaction(sessions) as session:
+        session.execute(ScheduledWork.__table__.delete())
+        session.execute(Incident.__table__.delete())
+        rows = [
+            {"id": n + 1, "year": 2026, "number": n + 1, "title": f"t{n}", "severity": "P1",
+             "status": "Investigating", "impact": "", "description": "", "service": "", "declared_by": "U0A",
+             "declared_at": NOW,
+             "is_private": False, "summary": "", "root_cause": "", "fix": "", "fields": {}, "is_drill": False}
+            for n in range(count)
+        ]  # fmt: skip
+        for start in range(0, count, 5000):
+            session.execute(insert(Incident), rows[start : start + 5000])
+        due = [
+            {"incident_id": n + 1, "kind": work.UPDATE_REMINDER, "key": "", "attempts": 0, "details": {},
+             "due_at": NOW + timedelta(minutes=15, seconds=n % 900)}
+            for n in range(count)
+        ]  # fmt: skip
+        for start in range(0, count, 5000):
+            session.execute(insert(ScheduledWork), due[start : start + 5000])
+
+
 def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    sizes = [int(n) for n in sys.argv[2:]] or [10, 1000, 10000, 100000]
     upgrade(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
-    for open_incidents in (10, 1000, 10000):
-        with transaction(sessions) as session:
-            session.execute(ScheduledWork.__table__.delete())
-            session.execute(Incident.__table__.delete())
-            for n in range(open_incidents):
-                incident = Incident(
-                    year=2026, number=n + 1, title=f"t{n}", severity="P1", declared_by="U0A", declared_at=NOW
-                )
-                session.add(incident)
-                session.flush()
-                work.schedule(
-                    session, incident.id, work.UPDATE_REMINDER, NOW + timedelta(minutes=15 + n % 60)
-                )
+    print(f"Scheduler tick with nothing due ({url.split(':')[0]}; {machine()})\n")
+    print("| open incidents | tick p50 | tick p99 | outbox claim p50 | statements per tick |")
+    print("|---|---|---|---|---|")
+    for size in sizes:
+        fill(sessions, size)
+        ticks: list[float] = []
+        claims: list[float] = []
         statements.clear()
-        runs = 200
-        start = time.perf_counter()
-        for _ in range(runs):
-            assert work.claim(sessions, NOW, timedelta(minutes=5), limit=1) == []
-        per_tick = (time.perf_counter() - start) / runs * 1000
-        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        for _ in range(300):
+            start = time.perf_counter()
+            with transaction(sessions) as session:
+                assert work.take_due(session, NOW) is None
+            ticks.append(time.perf_counter() - start)
+        per_tick = len(statements) / 300
+        for _ in range(300):
+            start = time.perf_counter()
+            assert outbox.claim(sessions, NOW, timedelta(seconds=30)) is None
+            claims.append(time.perf_counter() - start)
         print(
-            f"{open_incidents:>6} open incidents, nothing due: {per_tick:.3f} ms/tick, "
-            f"{len(selects) / runs:.0f} SELECT per tick, {len(statements) / runs:.0f} statements per tick"
+            f"| {size:,} | {percentile(ticks, 50) * 1000:.2f} ms | {percentile(ticks, 99) * 1000:.2f} ms "
+            f"| {percentile(claims, 50) * 1000:.2f} ms | {per_tick:.0f} |"
         )
-        explain: Any = None
-        if url.startswith("sqlite"):
-            with engine.connect() as connection:
-                explain = connection.exec_driver_sql(
-                    "EXPLAIN QUERY PLAN SELECT id FROM scheduled_work WHERE due_at <= ? "
-                    "ORDER BY due_at LIMIT 1",
-                    ("2026-11-23 12:00:00.000000",),
-                ).fetchall()
-            print("        plan:", "; ".join(str(row[-1]) for row in explain))
     engine.dispose()
 
 

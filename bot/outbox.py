@@ -75,10 +75,12 @@ def rearm(
     now: datetime,
     incident_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    delay: timedelta = timedelta(0),
 ) -> None:
     """Owe an effect that shows the latest state (an edit, a topic) again: one row per key, pending
-    again with its version bumped. Repeats collapse into one send of the newest state."""
-    values = _row(key, kind, lane, now, incident_id, None, payload)
+    again with its version bumped. Repeats collapse into one send of the newest state; ``delay``
+    lets a burst of changes collapse into one send (a finished effect is owed again after it)."""
+    values = {**_row(key, kind, lane, now, incident_id, None, payload), "not_before": now + delay}
     table = OutboxEffect.__table__
     statement = upsert_insert(session, OutboxEffect).values(**values)
     session.execute(
@@ -88,7 +90,7 @@ def rearm(
                 "version": table.c.version + 1,
                 "payload": statement.excluded.payload,
                 # a pending one keeps its place and any back-off; a finished one is owed again now
-                "not_before": case((table.c.state == PENDING, table.c.not_before), else_=now),
+                "not_before": case((table.c.state == PENDING, table.c.not_before), else_=now + delay),
                 "attempts": case((table.c.state == PENDING, table.c.attempts), else_=0),
                 "state": PENDING,
             },

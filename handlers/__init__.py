@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, declare, resolve, roles, router, timeline, updates
+from handlers import actions, declare, insights, resolve, roles, router, timeline, updates
 from handlers.after_ack import after_ack
 
 LAZY = [after_ack]
@@ -30,4 +30,5 @@ def register_all(app: App) -> None:
     app.action("action_item_reassign")(ack=actions.reassign, lazy=LAZY)
     app.event("reaction_added")(ack=timeline.reaction_added, lazy=[])
     app.event("reaction_removed")(ack=timeline.reaction_removed, lazy=[])
+    app.event("app_home_opened")(ack=insights.home_opened, lazy=[])
     app.shortcut("add_to_timeline")(ack=timeline.shortcut, lazy=LAZY)

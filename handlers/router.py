@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
 from bot.slack.render import Message
-from handlers import actions, declare, listing, resolve, roles, timeline, updates
+from handlers import actions, declare, insights, listing, resolve, roles, timeline, updates
 from handlers.common import Command, answer, bot, saving
 
 Run = Callable[[Context, Command, BoltContext], Message | None]
@@ -95,6 +95,16 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "ic": Subcommand(
         "/incident ic [@person]", "Make someone (or yourself) the Incident Commander.", roles.role_command
+    ),
+    "set": Subcommand(
+        "/incident set <field> [value]",
+        "Set one of the incident's fields (no value clears it).",
+        insights.set_command,
+    ),
+    "stats": Subcommand(
+        "/incident stats [YYYY-MM-DD | 7d]",
+        "How incidents went: time to acknowledge and resolve, updates on time (default: 30 days).",
+        insights.stats_command,
     ),
     "help": Subcommand("/incident help", "This list.", _help),
 }

@@ -12,7 +12,7 @@ retried request) is one effect, and the key travels with the message so it can b
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -187,6 +187,36 @@ def refresh(session: Session, policy: Policy, incident: Incident, now: datetime)
             },
         )
     set_topic(session, policy, incident, now)
+    refresh_overviews(session, now)
+
+
+# A burst of changes makes one App Home refresh per person at most this often.
+OVERVIEW_EVERY = timedelta(seconds=10)
+
+
+def show_overview(session: Session, user: str, now: datetime) -> None:
+    """The person's overview of every open incident (the bot's App Home in Slack), shown now, and
+    kept up to date while incidents change."""
+    outbox.rearm(
+        session, key=f"overview/{user}", kind="home", lane=person(user), now=now, payload={"user": user}
+    )
+
+
+def refresh_overviews(session: Session, now: datetime) -> None:
+    """Incidents changed: everyone who looked at the overview sees the new one (at most every
+    ``OVERVIEW_EVERY``)."""
+    viewers = session.scalars(select(OutboxEffect.key).where(OutboxEffect.kind == "home"))
+    for viewer in viewers:
+        user = viewer.removeprefix("overview/")
+        outbox.rearm(
+            session,
+            key=viewer,
+            kind="home",
+            lane=person(user),
+            now=now,
+            payload={"user": user},
+            delay=OVERVIEW_EVERY,
+        )
 
 
 def set_topic(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:

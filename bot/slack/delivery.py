@@ -27,6 +27,7 @@ from bot.postmortem import document, markdown
 from bot.slack import effect_messages, slack_state
 from bot.slack.announcements import topic
 from bot.slack.gateway import effect_metadata, error_name
+from bot.slack.insights_views import home_view
 from bot.slack.naming import channel_name
 
 log = logging.getLogger(__name__)
@@ -293,6 +294,15 @@ def _page(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> d
     return {"target": payload["target"], "action": payload["action"]}
 
 
+def _home(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
+    """The App Home tab of one person, as it is now."""
+    user = claimed.payload["user"]
+    with ctx.sessions() as session:
+        view = home_view(ctx.render, ctx.policy, session, ctx.clock())
+    ctx.outbound.client.views_publish(user_id=user, view=view)
+    return {"user": user}
+
+
 SENDERS: dict[str, Sender] = {
     "post": _post,
     "edit": _edit,
@@ -304,6 +314,7 @@ SENDERS: dict[str, Sender] = {
     "bookmark": _bookmark,
     "reply": _reply,
     "page": _page,
+    "home": _home,
 }
 
 
@@ -327,6 +338,7 @@ def describe(claimed: outbox.Claimed) -> str:
         "bookmark": "bookmark the postmortem",
         "reply": "tell you how the declaration went",
         "page": f"page {payload.get('target')} ({payload.get('action')})",
+        "home": f"show <@{payload.get('user')}> the incidents in the bot's Home tab",
     }
     return what.get(claimed.kind, claimed.kind)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.db.models import Incident
 from bot.durations import humanize_duration
+from bot.incidents.fields import display, values_of
 from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
 
 
@@ -14,6 +15,13 @@ from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
 class RoleLine:
     role: Role
     holder: str | None
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    label: str
+    value: str  # plain text (options joined with commas), or a user id when ``is_user``
+    is_user: bool
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class IncidentFacts:
     root_cause: str
     fix: str
     responders: list[str]  # everyone who held a role, in the order they first took one
+    fields: list[FieldLine]  # the custom fields shown in the announcement, when set
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -70,4 +79,8 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
         root_cause=incident.root_cause,
         fix=incident.fix,
         responders=list(dict.fromkeys(r.user_id for r in incident.roles)),
+        fields=[
+            FieldLine(f.label, display(value), f.type == "user")
+            for f, value in values_of(policy, incident, announced_only=True)
+        ],
     )

@@ -37,6 +37,7 @@ def incident(
         declared_by="U0BOB",
         declared_at=NOW - timedelta(minutes=75),
         channel_id=channel,
+        fields={"platform": text, "services": text},
     )
     item.roles = []
     item.messages = []
@@ -122,6 +123,7 @@ def test_declare_view_is_valid(title: str) -> None:
         default_severity=None,
         title=title,
         limits=LIMITS,
+        fields=POLICY.fields,
         metadata=json.dumps({"reply_url": "https://hooks.example/x", "channel": "C1"}),
     )
     check_view(view)
@@ -222,3 +224,46 @@ def test_resolution_templates(text: str) -> None:
             "resolve", i=i, limits={"summary": 2000, "root_cause": 1000, "fix": 1000}, metadata="{}"
         )
     )
+
+
+def test_declare_view_shows_every_kind_of_field() -> None:
+    policy = Policy.model_validate(
+        {
+            "fields": [
+                {
+                    "key": "platform",
+                    "label": "Platform",
+                    "type": "select",
+                    "options": ["AWS", "GCP"],
+                    "required": True,
+                },
+                {
+                    "key": "services",
+                    "label": "Services",
+                    "type": "multi_select",
+                    "options": ["api", HOSTILE[:70]],
+                },
+                {"key": "owner", "label": "Owning team lead", "type": "user"},
+                {"key": "ticket", "label": "Ticket", "type": "text"},
+            ]
+        }
+    )
+    view = Renderer().view(
+        "declare", severities=policy.severities, default_severity=None, title="", limits=LIMITS,
+        fields=policy.fields, metadata="{}",
+    )  # fmt: skip
+    check_view(view)
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["field:platform"]["optional"] is False
+    assert blocks["field:platform"]["element"]["type"] == "static_select"
+    assert blocks["field:services"]["element"]["type"] == "multi_static_select"
+    assert blocks["field:owner"]["element"]["type"] == "users_select"
+    assert blocks["field:ticket"]["element"]["type"] == "plain_text_input"
+
+
+def test_the_announcement_shows_the_custom_fields_escaped() -> None:
+    message = Renderer().message("announcement", i=facts(POLICY, incident(HOSTILE), NOW))
+    check_message(message)
+    sections = json.dumps([b for b in message.blocks if b["type"] == "section"])  # mrkdwn, unlike the header
+    assert "*Platform:*" in sections and "*Services:*" in sections
+    assert_no_live_tokens(sections)

@@ -1,0 +1,96 @@
+"""How many Slack calls each flow costs, counted at the stand-in, with the reason for each call.
+
+Run: .venv/bin/python benchmarks/slack_calls.py
+A P1 is declared on the fast path (announced in its channel, the announcement channel and the
+leadership channel, no escalation targets configured), someone takes a role, an update is
+posted, a reminder comes (the P1 cadence is 4 s here), and the incident is resolved.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from common import machine
+
+from playground.records import Call
+from playground.server import SlackStandIn
+from tests.e2e.db import incidents, wait_settled
+from tests.e2e.harness import RunningBot, bot_env, start_bot, state
+
+POLICY = "severities:\n  - {key: P1, label: Critical, response_target: 15m, update_cadence: 4s}\n"
+
+
+def reason(call: Call) -> str:
+    key = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key")
+    if key:
+        return key.split("/", 1)[1]
+    named = call.args.get("channel") or call.args.get("users") or call.args.get("name") or ""
+    return f"{call.method} {named}".strip()
+
+
+def flow(standin: SlackStandIn, database_url: str, act: Callable[[], None]) -> list[Call]:
+    standin.reset_calls()
+    act()
+    time.sleep(0.3)
+    wait_settled(database_url)
+    return [c for c in standin.calls() if c.method != "auth.test"]
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    policy = tmp / "policy.yml"
+    policy.write_text(POLICY)
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    results: dict[str, list[Call]] = {}
+    with SlackStandIn() as standin:
+        bot: RunningBot = start_bot(
+            tmp,
+            bot_env(standin, url, LOG_LEVEL="WARNING", INCIDENT_BOT_CONFIG=str(policy), SCHEDULER_TICK="0.5"),
+        )
+        try:
+            payload = standin.slash_command_payload(text="declare P1 Checkout is down")
+            results["declare"] = flow(standin, url, lambda: bot.sender.command(payload))
+            [incident] = incidents(url)
+            channel, stored = incident.channel_id or "", incident.message("announcement")
+            assert stored is not None
+            take = standin.block_actions_payload(
+                "role_take", f"{incident.id}:tech_lead", "U0BOB", channel_id=channel, message_ts=stored.ts
+            )
+            results["role change"] = flow(standin, url, lambda: bot.sender.interaction(take))
+            update = standin.slash_command_payload(text="update Rolled back", channel_id=channel)
+            results["update"] = flow(standin, url, lambda: bot.sender.command(update))
+            results["reminder"] = flow(
+                standin,
+                url,
+                lambda: standin.wait_for(
+                    "chat.postMessage", lambda c: "update on" in c.args["text"], timeout=15
+                ),
+            )
+            resolve = standin.slash_command_payload(text="resolve", channel_id=channel)
+
+            def resolving() -> None:
+                bot.sender.command(resolve)
+                opened = standin.wait_for(
+                    "views.open", lambda c: c.args.get("trigger_id") == resolve["trigger_id"]
+                )
+                form = {"summary": "Rolled back", "root_cause": "A bad deploy", "fix": "Rollback"}
+                bot.sender.interaction(
+                    standin.view_submission_payload(state(form), view_id=opened.response["view"]["id"])
+                )
+
+            results["resolution"] = flow(standin, url, resolving)
+        finally:
+            bot.stop()
+    print(f"Slack calls per flow ({machine()})\n")
+    print("| flow | calls | each call and its reason |")
+    print("|---|---|---|")
+    for name, calls in results.items():
+        shown = "; ".join(f"`{c.method}` {reason(c)}" for c in calls)
+        print(f"| {name} | {len(calls)} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()
