@@ -14,6 +14,7 @@ from bot.slack.presenters import facts
 from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
+from handlers.command_text import parse_action
 from handlers.common import (
     REFUSED,
     Command,
@@ -71,7 +72,7 @@ def action_command(ctx: Context, command: Command, context: BoltContext) -> Mess
     if not command.args:
         then(context, form="action", incident_id=incident.id, reply_url=command.response_url)
         return None
-    parsed = followups.parse_command(command.args, _today(ctx))
+    parsed = parse_action(command.args, _today(ctx))
     parsed = followups.Parsed(decode_slack_text(parsed.text), parsed.owner, parsed.due)
     return _added(ctx, add(ctx, incident.id, command.user_id, parsed, f"command:{command.trigger_id}"))
 

@@ -22,6 +22,7 @@ from bot.db.health import is_outage, reason
 from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
 from bot.incidents import queries
+from bot.incidents.updates import Closed
 from bot.slack import refusals
 from bot.slack.render import Message
 
@@ -90,6 +91,10 @@ def trusted_notice(ctx: Context, *lines: str) -> Message:
 
 def refusal_notice(ctx: Context, refusal: Refusal, *more: str) -> Message:
     return trusted_notice(ctx, refusals.word(refusal), *more)
+
+
+def closed_notice(ctx: Context, closed: Closed) -> Message:
+    return notice(ctx, f"{closed.ref} is {closed.status.lower()}; reopen it first with `/incident reopen`.")
 
 
 def answer(ack: Ack, message: Message | None = None) -> None:

@@ -11,12 +11,13 @@ from bot.incidents import declare as declaring
 from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
+from handlers.command_text import parse_fast_path
 from handlers.common import REFUSED, Command, bot, metadata, notice, save_form, then
 
 
 def declare_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
     """No text opens the form; ``P1 <title>`` declares at once; a title alone fills in the form."""
-    fast = declaring.parse_fast_path(ctx.policy, decode_slack_text(command.args))
+    fast = parse_fast_path(ctx.policy, decode_slack_text(command.args))
     if fast.severity is None:
         then(
             context,

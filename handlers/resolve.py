@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.db.models import ENDED_STATUSES
+from bot.db.models import ENDED
 from bot.errors import Refusal
 from bot.incidents import permissions, resolution
 from bot.slack.render import Message
@@ -27,8 +27,6 @@ from handlers.common import (
     save_form,
     then,
 )
-
-ENDED = {s.value for s in ENDED_STATUSES}
 
 
 def resolve_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:

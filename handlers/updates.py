@@ -23,6 +23,7 @@ from handlers.common import (
     Command,
     bot,
     button,
+    closed_notice,
     incident_here,
     is_admin,
     metadata,
@@ -58,7 +59,7 @@ def post(ctx: Context, incident_id: int, user: str, **fields: Any) -> Message | 
     try:
         updates.post_update(ctx.sessions, ctx.policy, incident_id, author=user, now=ctx.clock(), **fields)
     except Closed as closed:
-        return notice(ctx, str(closed))
+        return closed_notice(ctx, closed)
     return None
 
 
@@ -86,7 +87,7 @@ def change_status(
             ctx.sessions, ctx.policy, incident_id, status, user, ctx.clock()
         )
     except Closed as closed:
-        return notice(ctx, str(closed))
+        return closed_notice(ctx, closed)
     if previous is None and say_unchanged:
         return notice(ctx, f"{changed.ref} is already {status.value}.")
     return None  # the line in the channel says it
@@ -120,7 +121,7 @@ def change_severity(ctx: Context, incident_id: int, key: str, reason: str, user:
         hint = " Write `/incident severity <level> <reason>`." if "reason" in error.fields else ""
         return notice(ctx, str(error) + hint)
     except Closed as closed:
-        return notice(ctx, str(closed))
+        return closed_notice(ctx, closed)
     if change is None:
         return notice(ctx, f"The severity is already {key.upper()}.")
     return None
@@ -144,7 +145,7 @@ def _closed_is_a_field_error(save: Any) -> Any:
     try:
         return save()
     except Closed as closed:
-        raise InputError({"text": str(closed)}) from None
+        raise InputError({"text": f"{closed} Use /incident reopen."}) from None
 
 
 def submit_update(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -205,7 +206,7 @@ def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
             snoozed = updates.snooze(ctx.sessions, number(action["value"]), user, delay, ctx.clock())
         except Closed as closed:
-            return notice(ctx, str(closed))
+            return closed_notice(ctx, closed)
         if snoozed.snoozed:
             line = (
                 f"Snoozed: the next reminder comes in {humanize_duration(delay)}; the cadence is unchanged."

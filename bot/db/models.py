@@ -26,6 +26,9 @@ class Status(StrEnum):
 
 OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
 ENDED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+# The same, as the strings stored in ``Incident.status``.
+OPEN = frozenset(s.value for s in OPEN_STATUSES)
+ENDED = frozenset(s.value for s in ENDED_STATUSES)
 
 
 class IncidentCounter(Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -26,9 +25,6 @@ TITLE_MAX = 120
 IMPACT_MAX = 1500
 DESCRIPTION_MAX = 2500
 SERVICE_MAX = 80
-
-# A first word that looks like a severity (P1, p9, SEV2) but may not be one the policy knows.
-_SEVERITY_LIKE = re.compile(r"^(?:p|sev)\d+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,28 +108,6 @@ def validate(
 
 def allowed(policy: Policy) -> str:
     return ", ".join(f"{s.key} ({s.label})" for s in policy.severities)
-
-
-@dataclass(frozen=True)
-class FastPath:
-    """``/incident declare P1 Checkout down``: severity and title, or only a title for the modal."""
-
-    severity: str | None
-    title: str
-
-
-def parse_fast_path(policy: Policy, text: str) -> FastPath:
-    """Split the text after ``declare``; a severity-like first word the policy lacks is an error."""
-    first, _, rest = text.strip().partition(" ")
-    severity = policy.find_severity(first) if first else None
-    if severity is not None:
-        if not rest.strip():
-            example = f"`/incident declare {severity.key} Checkout down`"
-            raise InputError({"title": f"Give a title after the severity, e.g. {example}."})
-        return FastPath(severity.key, rest.strip())
-    if _SEVERITY_LIKE.match(first):
-        raise InputError({"severity": f"{first} is not a severity; choose one of {allowed(policy)}."})
-    return FastPath(None, text.strip())
 
 
 def declare(

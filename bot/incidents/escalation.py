@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from bot import work
 from bot.business_hours import next_business_morning
-from bot.db.models import OPEN_STATUSES, Incident, StatusUpdate, TimelineEvent
+from bot.db.models import OPEN, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents import effects, timeline
 from bot.policy import COMMANDER_ROLE, Policy
 from bot.policy_escalation import Target, Tier
 
-OPEN = {s.value for s in OPEN_STATUSES}
 AT_DECLARE = "declare"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,10 +16,9 @@ from bot.db.models import ActionItem, Incident
 from bot.errors import InputError, NotFound
 from bot.incidents import effects, queries, timeline
 from bot.policy import Policy
-from bot.text import MENTION, clean_line
+from bot.text import clean_line
 
 TEXT_MAX = 500
-_DUE = re.compile(r"\bdue\s+(\S+)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,21 +38,6 @@ def parse_due(text: str, today: date) -> date:
     if due < today:
         raise InputError({"due": f"{due.isoformat()} is in the past; pick today or a later day."})
     return due
-
-
-def parse_command(args: str, today: date) -> Parsed:
-    """``<text> [@owner] [due YYYY-MM-DD]`` as Slack delivers it (mentions as ``<@U…|name>``)."""
-    due = None
-    match = _DUE.search(args)
-    if match:
-        due = parse_due(match.group(1), today)
-        args = args[: match.start()]
-    mentions = list(MENTION.finditer(args))
-    last = mentions[-1] if mentions else None
-    owner = None
-    if last is not None and not args[last.end() :].strip():  # a mention at the end names the owner
-        owner, args = last.group(1), args[: last.start()]
-    return Parsed(args.strip(), owner, due)
 
 
 def reminder_time(due: date, zone: str, start: time) -> datetime:
@@ -78,7 +61,7 @@ def add(
     text = clean_line(text)
     if not text:
         raise InputError(
-            {"text": "Say what must be done: `/incident action Add pool metrics @dana due 2026-12-01`."}
+            {"text": "Say what must be done, e.g. Add pool metrics (an owner and a due date are optional)."}
         )
     if len(text) > TEXT_MAX:
         raise InputError(

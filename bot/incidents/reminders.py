@@ -10,12 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import OPEN_STATUSES, Incident, Status
+from bot.db.models import OPEN, Incident, Status
 from bot.incidents import effects, escalation, timeline
 from bot.incidents.updates import cadence
 from bot.policy import COMMANDER_ROLE, Policy
-
-OPEN = {s.value for s in OPEN_STATUSES}
 
 
 def remind_update(session: Session, policy: Policy, incident: Incident, now: datetime) -> datetime | None:

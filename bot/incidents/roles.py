@@ -16,12 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import transaction
-from bot.db.models import OPEN_STATUSES, Incident, RoleAssignment, TimelineEvent
+from bot.db.models import OPEN, Incident, RoleAssignment, TimelineEvent
 from bot.errors import Refusal
 from bot.incidents import effects, queries, timeline
 from bot.policy import COMMANDER_ROLE, Policy, Role
-
-OPEN = {s.value for s in OPEN_STATUSES}
 
 
 class Outcome(StrEnum):

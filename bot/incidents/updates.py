@@ -27,6 +27,10 @@ NEXT_UPDATE_CHOICES = ("5m", "10m", "15m", "30m", "1h", "2h", "4h", "8h", "1d")
 class Closed(Exception):
     """The incident is resolved: updates, status and severity changes wait for a reopen."""
 
+    def __init__(self, ref: str, status: str) -> None:
+        super().__init__(f"{ref} is {status.lower()}; reopen it first.")
+        self.ref, self.status = ref, status
+
 
 @dataclass(frozen=True)
 class PostedUpdate:
@@ -43,14 +47,16 @@ def parse_status(text: str) -> Status:
             return status
     allowed = ", ".join(s.value for s in OPEN_STATUSES)
     if wanted == Status.RESOLVED.value.lower():
-        raise InputError({"status": "To resolve the incident use `/incident resolve`."})
+        raise InputError(
+            {"status": "An incident is resolved by resolving it (with what happened), not by a status."}
+        )
     raise InputError({"status": f"{text.strip() or 'Nothing'} is not a status; choose one of {allowed}."})
 
 
 def _load_open(session: Session, incident_id: int) -> Incident:
     incident = queries.lock(session, incident_id)
     if incident.status in (s.value for s in ENDED_STATUSES):
-        raise Closed(f"{incident.ref} is {incident.status.lower()}; reopen it first with `/incident reopen`.")
+        raise Closed(incident.ref, incident.status)
     return incident
 
 

@@ -21,11 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db.models import ENDED_STATUSES, OPEN_STATUSES, Incident, Status, StatusUpdate, TimelineEvent
+from bot.db.models import (
+    ENDED,
+    OPEN,
+    Incident,
+    Status,
+    StatusUpdate,
+    TimelineEvent,
+)
 from bot.policy import COMMANDER_ROLE, Policy
-
-OPEN = {s.value for s in OPEN_STATUSES}
-ENDED = {s.value for s in ENDED_STATUSES}
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import Incident
+from bot.db.models import ENDED, Incident
 from bot.incidents import followups
 from bot.insights import charts
-from bot.insights.documents import ENDED, Charts, markdown_report, rca_record, rca_report
+from bot.insights.documents import Charts, markdown_report, rca_record, rca_report
 from bot.insights.history import Period, declared_between, measured
 from bot.insights.rows import columns, incident_row
 from bot.insights.summary import summarize

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.db.models import OPEN_STATUSES, Incident
+from bot.db.models import Incident
 from bot.slack.presenters import facts
 from bot.slack.render import Message
 from bot.text import shorten
 
-OPEN = {s.value for s in OPEN_STATUSES}
 TOPIC_MAX = 250
 
 

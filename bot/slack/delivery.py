@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot import outbox, paging
 from bot.context import Context
 from bot.db.engine import transaction
-from bot.db.models import Incident, OutboxEffect
+from bot.db.models import OPEN, Incident, OutboxEffect
 from bot.incidents import effects, escalation
 from bot.postmortem import document, markdown
 from bot.slack import effect_messages, slack_state
@@ -285,7 +285,7 @@ def _page(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> d
     target = ctx.policy.escalation.targets.get(payload["target"])
     if target is None or not target.pages:
         return {"skipped": "the target no longer pages"}
-    if payload["action"] == "trigger" and incident.status not in escalation.OPEN:
+    if payload["action"] == "trigger" and incident.status not in OPEN:
         return {"skipped": "resolved before the page went out"}
     paging.send(ctx.policy, target, incident, payload["action"], str(payload.get("reason") or ""))
     with transaction(ctx.sessions) as writing:

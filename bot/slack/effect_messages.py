@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.context import Context
-from bot.db.models import ActionItem, Incident, StatusUpdate, TimelineEvent
+from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents.escalation import Notice
 from bot.policy import Role
@@ -62,7 +62,7 @@ def _announcement(ctx: Context, session: Session, incident: Incident, data: dict
 
 
 def _private_notice(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
-    ended = incident.status not in announcements.OPEN
+    ended = incident.status not in OPEN
     return ctx.render.message("private_notice", i=facts(ctx.policy, incident, ctx.clock()), ended=ended)
 
 

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.models import Incident, RoleAssignment, TimelineEvent
 from bot.errors import InputError
 from bot.incidents import declare as declaring
-from bot.incidents.declare import parse_fast_path, validate
+from bot.incidents.declare import validate
 from bot.policy import Policy
+from handlers import command_text
+from handlers.command_text import parse_fast_path
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 POLICY = Policy()
@@ -24,12 +26,12 @@ def declaration(**overrides: object) -> declaring.Declaration:
 
 
 def test_fast_path_parsing() -> None:
-    assert parse_fast_path(POLICY, "P1 Checkout API returning 500s") == declaring.FastPath(
+    assert parse_fast_path(POLICY, "P1 Checkout API returning 500s") == command_text.FastPath(
         "P1", "Checkout API returning 500s"
     )
-    assert parse_fast_path(POLICY, "p2 slow") == declaring.FastPath("P2", "slow")
-    assert parse_fast_path(POLICY, "checkout is down") == declaring.FastPath(None, "checkout is down")
-    assert parse_fast_path(POLICY, "") == declaring.FastPath(None, "")
+    assert parse_fast_path(POLICY, "p2 slow") == command_text.FastPath("P2", "slow")
+    assert parse_fast_path(POLICY, "checkout is down") == command_text.FastPath(None, "checkout is down")
+    assert parse_fast_path(POLICY, "") == command_text.FastPath(None, "")
     with pytest.raises(InputError, match=r"P9 is not a severity; choose one of P1 \(Critical\), P2"):
         parse_fast_path(POLICY, "P9 Something")
     with pytest.raises(InputError, match="Give a title after the severity"):

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from bot.errors import InputError
-from bot.incidents.followups import Parsed, parse_command
+from bot.incidents.followups import Parsed
+from handlers.command_text import parse_action as parse_command
 
 TODAY = date(2026, 11, 23)
 
