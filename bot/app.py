@@ -24,6 +24,7 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
 from bot.slack.render import Renderer
 from handlers import register_all
+from handlers.guard import own_workspace_only
 from schedules.delivery import DeliveryWorkers
 from schedules.runner import make_scheduler
 
@@ -121,5 +122,6 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         next()
 
     bolt.use(with_context)
+    bolt.use(own_workspace_only)
     register_all(bolt)
     return BotApp(ctx=ctx, bolt=bolt, scheduler=make_scheduler(ctx), delivery=delivery, executor=executor)

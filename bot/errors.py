@@ -22,7 +22,8 @@ class Refusal(Exception):
     - ``held``: ``holder`` already has ``subject`` (a role);
     - ``not_allowed``: only ``who_may`` (and the admins) may ``action`` ``subject``;
     - ``lost_race``: ``holder`` took ``subject`` just before;
-    - ``concurrent``: someone changed ``subject`` at the same moment.
+    - ``concurrent``: someone changed ``subject`` at the same moment;
+    - ``not_invited``: only the people ``subject`` (a private incident) asked for may join it.
     """
 
     def __init__(

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     slack_signing_secret: str = Field(default="", description="Signing secret of the Slack app")
     slack_app_token: str | None = Field(default=None, description="App-level token xapp-...: Socket Mode")
     slack_api_url: str = Field(default="https://slack.com/api/", description="Web API base URL")
+    slack_team_id: str | None = Field(
+        default=None, description="The only workspace whose requests are taken (default: the token's)"
+    )
+    slack_app_id: str | None = Field(
+        default=None, description="The only app whose requests are taken (default: the token's)"
+    )
     database_url: str = Field(default="sqlite:///incident-bot.db")
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = Field(default="0.0.0.0")
@@ -59,7 +65,7 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("slack_app_token", "incident_bot_config", mode="before")
+    @field_validator("slack_app_token", "incident_bot_config", "slack_team_id", "slack_app_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

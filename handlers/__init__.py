@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, declare, insights, resolve, roles, router, timeline, updates
+from handlers import actions, declare, insights, private, resolve, roles, router, timeline, updates
 from handlers.after_ack import after_ack
 
 LAZY = [after_ack]
@@ -26,6 +26,7 @@ def register_all(app: App) -> None:
     for action_id in updates.SNOOZES:
         app.action(action_id)(ack=updates.snooze, lazy=LAZY)
     app.action("postmortem_done")(ack=resolve.postmortem_done, lazy=LAZY)
+    app.action("private_join")(ack=private.join_channel, lazy=LAZY)
     app.action("action_item_done")(ack=actions.done, lazy=LAZY)
     app.action("action_item_reassign")(ack=actions.reassign, lazy=LAZY)
     app.event("reaction_added")(ack=timeline.reaction_added, lazy=[])

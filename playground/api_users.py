@@ -21,6 +21,7 @@ def auth_test(ws: Workspace, a: Args) -> dict[str, Any]:
         "team_id": cfg.team_id,
         "user_id": cfg.bot_user_id,
         "bot_id": cfg.bot_id,
+        "app_id": cfg.app_id,
         "is_enterprise_install": False,
     }
 

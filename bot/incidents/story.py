@@ -71,6 +71,7 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
         "message": lambda: f"Message from {who}",
         "action_added": lambda: f"Action item added by {who}",
         "postmortem_drafted": lambda: f"Postmortem drafted by {who}",
+        "joined": lambda: f"{who} joined the channel from an invitation",
     }
     if kind == "field_set":
         text, quoted = _field_set(policy, d, who, person)

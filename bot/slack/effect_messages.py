@@ -117,10 +117,13 @@ def _postmortem_reminder(ctx: Context, session: Session, incident: Incident, dat
     return ctx.render.message("postmortem_reminder", i=i, due=_when(data.get("due")))
 
 
-def _escalation(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
-    notice = Notice(str(data.get("tier")), [], str(data.get("reason")), bool(data.get("unacknowledged")))
-    i = facts(ctx.policy, incident, ctx.clock())
-    return ctx.render.message("escalation", i=i, notice=notice, mentions=lines.groups(data.get("usergroups")))
+def _escalation(name: str) -> Renderer:
+    def render(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
+        notice = Notice(str(data.get("tier")), [], str(data.get("reason")), bool(data.get("unacknowledged")))
+        i = facts(ctx.policy, incident, ctx.clock())
+        return ctx.render.message(name, i=i, notice=notice, mentions=lines.groups(data.get("usergroups")))
+
+    return render
 
 
 def _follow_up(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
@@ -128,7 +131,16 @@ def _follow_up(ctx: Context, session: Session, incident: Incident, data: dict[st
     if item is None:
         raise Gone(f"action item {data['item_id']}")
     i = facts(ctx.policy, incident, ctx.clock())
-    return ctx.render.message("follow_up_reminder", a=item, i=i, overdue=bool(data.get("overdue")))
+    outsider = incident.is_private and not _in_channel(ctx, incident, item.owner)
+    name = "private_follow_up_reminder" if outsider else "follow_up_reminder"
+    return ctx.render.message(name, a=item, i=i, overdue=bool(data.get("overdue")))
+
+
+def _in_channel(ctx: Context, incident: Incident, user: str | None) -> bool:
+    """Whether ``user`` is in the incident's channel now (asked of Slack when the message is sent)."""
+    if not user or not incident.channel_id:
+        return False
+    return user in ctx.outbound.members(incident.channel_id)
 
 
 def _declared_reply(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
@@ -153,7 +165,8 @@ RENDERERS: dict[str, Renderer] = {
     "statuspage_draft": _statuspage_draft,
     "update_reminder": _update_reminder,
     "postmortem_reminder": _postmortem_reminder,
-    "escalation": _escalation,
+    "escalation": _escalation("escalation"),
+    "private_escalation": _escalation("private_escalation"),
     "follow_up_reminder": _follow_up,
     "declared_reply": _declared_reply,
     "notice": _notice,

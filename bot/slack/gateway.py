@@ -182,8 +182,9 @@ class SlackGateway:
         reply = self.client.usergroups_users_list(usergroup=group_id)
         return {str(u) for u in reply.get("users") or []}
 
-    def bot_user_id(self) -> str:
-        return str(self.client.auth_test()["user_id"])
+    def identity(self) -> dict[str, Any]:
+        """``auth.test``: the bot's user id, its team and (when Slack says) its app."""
+        return dict(self.client.auth_test().data)  # type: ignore[arg-type]
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """One message by its ts, in the channel or in a thread."""

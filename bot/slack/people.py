@@ -37,8 +37,13 @@ class People:
         return value
 
     @cached_property
+    def identity(self) -> dict[str, Any]:
+        """Who the bot is (``auth.test``): its user, team and app."""
+        return self.slack.identity()
+
+    @property
     def bot_user(self) -> str:
-        return self.slack.bot_user_id()
+        return str(self.identity["user_id"])
 
     def why_not_assignable(self, user_id: str) -> str | None:
         """Why ``user_id`` cannot hold a role (a bot, the app itself, deactivated, unknown), or None."""

@@ -14,6 +14,8 @@ def word(refusal: Refusal) -> str:
         return f"{mention(refusal.holder)} already holds {subject}."
     if refusal.reason == "lost_race":
         return f"{mention(refusal.holder)} took {subject} just before you."
+    if refusal.reason == "not_invited":
+        return f"Only the people {subject} asked for may join its channel; ask its Incident Commander."
     if refusal.reason == "concurrent":
         return f"Someone changed {subject} at the same moment; look at the panel and try again."
     names = " or ".join(mention(p) for p in refusal.who_may)

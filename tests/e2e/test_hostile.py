@@ -71,3 +71,20 @@ def test_odd_payloads_get_clear_answers(standin: SlackStandIn, bot: RunningBot) 
         assert secret not in log
     for response in standin.responses():
         assert "Traceback" not in response["text"] and "Error" not in response["text"]
+
+
+def test_requests_from_another_workspace_or_app_are_refused(standin: SlackStandIn, bot: RunningBot) -> None:
+    for field, value in (("team_id", "T0OTHER"), ("api_app_id", "A0OTHER")):
+        payload = {**standin.slash_command_payload(text="declare P1 Not ours"), field: value}
+        reply = bot.sender.command(payload)
+        assert reply.status == 403 and not reply.body, (field, reply)
+    press = standin.block_actions_payload("role_take", "1:ic", "U0ALICE", channel_id="C0GENERAL")
+    press["team"] = {"id": "T0OTHER", "domain": "elsewhere"}
+    press["user"]["team_id"] = "T0OTHER"
+    assert bot.sender.interaction(press).status == 403
+    ours = standin.slash_command_payload(text="help")
+    assert "/incident declare" in answer(bot.sender.command(ours))["text"]  # its own are served
+    time.sleep(0.3)
+    assert (
+        not standin.calls("conversations.create") and "refused a request from workspace T0OTHER" in bot.log()
+    )

@@ -101,3 +101,81 @@ def test_a_private_incident_stays_private(
     assert refused.returncode == 1 and "is private" in refused.stderr and SECRET_TITLE not in refused.stdout
     allowed = run_cli(["export", incident.ref, "--include-private"], env, tmp_path)
     assert allowed.returncode == 0 and SECRET_TITLE in allowed.stdout
+
+
+def test_people_outside_learn_only_that_a_private_incident_needs_them(
+    standin: SlackStandIn, database_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.e2e.db import wait_settled
+    from tests.e2e.harness import start_bot
+    from tests.e2e.receiver import Receiver
+
+    receiver = Receiver()
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        "escalation:\n"
+        "  working_hours: {timezone: UTC, start: '00:00'}\n"
+        f"  targets: {{primary-oncall: {{users: [U0DAVE], webhook_url: '{receiver.url}/hook'}}}}\n"
+        "  severities: {P1: {at_declare: [primary-oncall]}}\n"
+    )
+    bot = start_bot(tmp_path, bot_env(standin, database_url, INCIDENT_BOT_CONFIG=str(policy)))
+    try:
+        payload = standin.slash_command_payload(text="declare", user_id="U0ALICE")
+        bot.sender.command(payload)
+        opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
+        form = {
+            "title": SECRET_TITLE,
+            "severity": ("select", "P1"),
+            "impact": SECRET_IMPACT,
+            "commander": ("checks", ["self"]),
+            "private": ("checks", ["private"]),
+        }
+        bot.sender.interaction(
+            standin.view_submission_payload(state(form), view_id=opened.response["view"]["id"])
+        )
+        dm = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0DAVE")
+        check_message(dm.args)
+        shown = json.dumps(dm.args)
+        assert "A private P1 (Critical) incident needs you" in shown and '"private_join"' in shown
+        [hook] = receiver.wait("/hook")
+        for text in (shown, json.dumps(hook)):
+            for secret in (SECRET_TITLE, SECRET_IMPACT, "U0ALICE"):
+                assert secret not in text, secret
+        assert hook["incident"]["private"] is True
+        wait_settled(database_url)
+        engine = create_engine(database_url)
+        with Session(engine) as session:
+            incident = session.scalars(select(Incident)).one()
+        engine.dispose()
+        channel = incident.channel_id or ""
+        assert "U0DAVE" not in standin.members(channel)
+
+        def press(user: str) -> str:
+            join = standin.block_actions_payload(
+                "private_join", str(incident.id), user, channel_id="D0" + user
+            )
+            bot.sender.interaction(join)
+            return str(standin.wait_for_response(join["response_url"])["text"])
+
+        assert "being added" in press("U0DAVE")
+        standin.wait_for("conversations.invite", lambda c: c.args["users"] == "U0DAVE")
+        assert "asked to join already" in press("U0DAVE")
+        assert "Only the people" in press("U0CAROL")  # nobody asked Carol
+        # an action item for Carol, who is not in the channel: the reminder says nothing of it
+        today = datetime.now(UTC).date().isoformat()
+        item = standin.slash_command_payload(
+            text=f"action Purge {SECRET_TITLE} <@U0CAROL|carol> due {today}", channel_id=channel
+        )
+        assert "Action item #1 added" in answer(bot.sender.command(item))["text"]
+        reminder = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0CAROL", timeout=15)
+        check_message(reminder.args)
+        assert "action item from a private incident" in reminder.args["text"]
+        assert SECRET_TITLE not in json.dumps(reminder.args) and '"private_join"' in json.dumps(reminder.args)
+        assert "being added" in press("U0CAROL")  # an owner may come in
+        wait_settled(database_url)
+        assert {"U0DAVE", "U0CAROL"} <= set(standin.members(channel))
+    finally:
+        receiver.stop()
+        assert bot.stop() == 0, bot.log()
