@@ -46,10 +46,12 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def escape_mrkdwn(text: str, limit: int | None = None) -> str:
-    """Encode the three characters Slack's mrkdwn treats as control characters.
+    """Encode the three characters Slack's mrkdwn treats as control characters (and drop control
+    and bidirectional-override characters: whatever the text's path, they never reach Slack).
 
     With ``limit``, the escaped text is at most that long: cut with an ellipsis, never inside an entity.
     """
+    text = strip_controls(text)
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if limit is None or len(escaped) <= limit:
         return escaped
@@ -70,17 +72,22 @@ def clean_line(text: str) -> str:
     return re.sub(r" {2,}", " ", text).strip()
 
 
-def clean_block(text: str) -> str:
-    """Multi-line text: control characters other than newlines and tabs dropped, trimmed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(
+def strip_controls(text: str) -> str:
+    """Control characters (but newlines and tabs) and bidirectional overrides removed."""
+    return "".join(
         c for c in text if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS)
     )
-    return kept.strip()
+
+
+def clean_block(text: str) -> str:
+    """Multi-line text: control characters other than newlines and tabs dropped, trimmed."""
+    return strip_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, with an ellipsis when it was cut."""
+    """``text`` cut to at most ``limit`` characters, with an ellipsis when it was cut (control and
+    bidirectional-override characters dropped)."""
+    text = strip_controls(text)
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 1)].rstrip() + "…"

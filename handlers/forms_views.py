@@ -12,6 +12,7 @@ from bot.durations import format_duration, humanize_duration, parse_duration
 from bot.incidents import declare as declaring
 from bot.incidents import followups, resolution, updates
 from bot.slack.presenters import facts
+from bot.text import clean_line
 
 DECLARE_LIMITS = {
     "title": declaring.TITLE_MAX,
@@ -40,7 +41,7 @@ def declare(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "declare",
         severities=ctx.policy.severities,
         default_severity=None,
-        title=str(data.get("title") or ""),
+        title=clean_line(str(data.get("title") or "")),
         limits=DECLARE_LIMITS,
         fields=ctx.policy.fields,
         metadata=_metadata(data, "reply_url", "channel"),
