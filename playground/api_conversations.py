@@ -8,7 +8,7 @@ from typing import Any
 
 from playground.args import Args, Handler
 from playground.errors import SlackError, unsupported
-from playground.paging import paginate
+from playground.pagination import paginate
 from playground.state import Channel, Workspace
 from playground.validation import MAX_TOPIC, validate_channel_name
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from playground.args import Args, Handler
 from playground.errors import SlackError, unsupported
-from playground.paging import paginate
+from playground.pagination import paginate
 from playground.state import Workspace
 
 

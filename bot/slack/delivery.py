@@ -63,7 +63,7 @@ class Refused:
     error: str
 
 
-Outcome = Done | Again | Refused
+Delivery = Done | Again | Refused
 
 
 class Refuse(Exception):
@@ -74,7 +74,7 @@ def backoff(attempts: int, ceiling: float) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), ceiling))
 
 
-def deliver(ctx: Context, claimed: outbox.Claimed) -> Outcome:
+def deliver(ctx: Context, claimed: outbox.Claimed) -> Delivery:
     """Carry out one effect; what it means for the outbox is in the outcome."""
     ceiling = ctx.settings.slack_retry_after
     try:
@@ -97,7 +97,7 @@ def deliver(ctx: Context, claimed: outbox.Claimed) -> Outcome:
         return Again(backoff(claimed.attempts, ceiling), f"{type(exc).__name__}: {exc}", in_doubt=True)
 
 
-def _slack_error(ctx: Context, claimed: outbox.Claimed, exc: SlackApiError, ceiling: float) -> Outcome:
+def _slack_error(ctx: Context, claimed: outbox.Claimed, exc: SlackApiError, ceiling: float) -> Delivery:
     error, status = error_name(exc), exc.response.status_code
     detail = f"{error} (HTTP {status})"
     if status == 429:

@@ -267,3 +267,13 @@ def test_the_announcement_shows_the_custom_fields_escaped() -> None:
     sections = json.dumps([b for b in message.blocks if b["type"] == "section"])  # mrkdwn, unlike the header
     assert "*Platform:*" in sections and "*Services:*" in sections
     assert_no_live_tokens(sections)
+
+
+def test_a_required_role_nobody_holds_says_so() -> None:
+    without = json.dumps(
+        Renderer().message("announcement", i=facts(POLICY, incident(commander=None), NOW)).blocks
+    )
+    assert "*Incident Commander:* :warning: _needed: nobody has it yet_" in without
+    assert "*Scribe:* _unassigned_" in without  # not required
+    with_ic = json.dumps(Renderer().message("announcement", i=facts(POLICY, incident(), NOW)).blocks)
+    assert "needed" not in with_ic
