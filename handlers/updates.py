@@ -73,9 +73,10 @@ def status_command(ctx: Context, command: Command, context: BoltContext) -> Mess
         return ctx.render.message(
             "status_card", i=facts(ctx.policy, incident, ctx.clock()), statuses=statuses
         )
-    return change_status(
-        ctx, incident.id, decode_slack_text(command.args), command.user_id, say_unchanged=True
-    )
+    wanted = decode_slack_text(command.args)
+    if wanted.strip().lower() == "resolved":
+        return notice(ctx, "To resolve the incident, use `/incident resolve`: it asks for what happened.")
+    return change_status(ctx, incident.id, wanted, command.user_id, say_unchanged=True)
 
 
 def change_status(

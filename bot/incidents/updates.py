@@ -47,9 +47,7 @@ def parse_status(text: str) -> Status:
             return status
     allowed = ", ".join(s.value for s in OPEN_STATUSES)
     if wanted == Status.RESOLVED.value.lower():
-        raise InputError(
-            {"status": "An incident is resolved by resolving it (with what happened), not by a status."}
-        )
+        raise InputError({"status": "An incident is resolved with what happened, not by a status change."})
     raise InputError({"status": f"{text.strip() or 'Nothing'} is not a status; choose one of {allowed}."})
 
 
