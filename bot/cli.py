@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.cli_drill import add_drill_parser, cmd_drill
 from bot.cli_outbox import add_outbox_parser, cmd_outbox
 from bot.cli_report import add_report_parser, cmd_report
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
@@ -124,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--include-private", action="store_true", help="allow exporting a private incident")
     add_report_parser(sub)
     add_outbox_parser(sub)
+    add_drill_parser(sub)
     demo = sub.add_parser("demo", help="try the bot without Slack: a workspace page on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8000, help="the page's port (0: any free port)")
     demo.add_argument("--speed", type=float, default=1.0, help="time runs N times faster (60: 1 min/s)")
@@ -134,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
-    handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox)
+    handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox, drill=cmd_drill)
     try:
         return handlers[args.command](args)
     except (SettingsError, PolicyError) as exc:

@@ -206,6 +206,7 @@ class Policy(Strict):
     escalation: Escalation = Escalation()
     fields: tuple[IncidentField, ...] = DEFAULT_FIELDS
     templates_dir: Path | None = None
+    drills_dir: Path | None = None
     timezone: str = "UTC"
 
     _channel_names = field_validator("announcement_channel", "leadership_channel")(
@@ -345,13 +346,15 @@ def load_policy(path: Path | str | None) -> Policy:
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
         raise PolicyError(_explain(exc, str(path))) from None
-    if policy.templates_dir is not None:
-        folder = policy.templates_dir
+    for key in ("templates_dir", "drills_dir"):
+        folder = getattr(policy, key)
+        if folder is None:
+            continue
         if not folder.is_absolute():
             folder = (path.parent / folder).resolve()
         if not folder.is_dir():
-            raise PolicyError(f"{path}: templates_dir: {folder} is not a folder")
-        policy = policy.model_copy(update={"templates_dir": folder})
+            raise PolicyError(f"{path}: {key}: {folder} is not a folder")
+        policy = policy.model_copy(update={key: folder})
     return policy
 
 

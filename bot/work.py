@@ -23,6 +23,7 @@ UPDATE_REMINDER = "update_reminder"
 POSTMORTEM_REMINDER = "postmortem_reminder"
 ESCALATION = "escalation"
 FOLLOW_UP = "follow_up"
+DRILL_INJECT = "drill_inject"
 # What resolving or closing an incident leaves in place: the follow-ups' reminders.
 KEEP_AFTER_END = (FOLLOW_UP,)
 

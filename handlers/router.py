@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
 from bot.slack.render import Message
-from handlers import actions, declare, insights, listing, resolve, roles, timeline, updates
+from handlers import actions, declare, drills, insights, listing, resolve, roles, timeline, updates
 from handlers.common import Command, answer, bot, saving
 
 Run = Callable[[Context, Command, BoltContext], Message | None]
@@ -105,6 +105,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "/incident stats [YYYY-MM-DD | 7d]",
         "How incidents went: time to acknowledge and resolve, updates on time (default: 30 days).",
         insights.stats_command,
+    ),
+    "drill": Subcommand(
+        "/incident drill [scenario]",
+        "Rehearse: a drill incident with timed injects and a score card (no pages, no leadership).",
+        drills.drill_command,
     ),
     "help": Subcommand("/incident help", "This list.", _help),
 }

@@ -37,6 +37,7 @@ class DemoOptions:
     speed: float = 1.0
     policy: Path | None = None
     scheduler_tick: float = 0.2
+    drill: str | None = None  # a drill scenario the on-call person starts as soon as the page is up
 
 
 class DemoError(Exception):
@@ -128,6 +129,21 @@ class Demo:
                 "choose another port with --port"
             ) from None
         self._page.start()
+        if self.options.drill:
+            self._start_drill(self.options.drill)
+
+    def _start_drill(self, scenario: str) -> None:
+        """Alice, on call, starts the drill in #incident-response; a bad name is one line."""
+        from bot.drills import find
+        from bot.errors import InputError
+
+        try:
+            find(self._policy(), scenario)
+        except InputError as error:
+            raise DemoError(str(error)) from None
+        channel = self.standin.channel("incident-response")
+        assert self.desk is not None and channel is not None
+        self.desk.command("U0ALICE", channel["id"], f"/incident drill {scenario}")
 
     def _policy(self) -> Any:
         from bot.policy import load_policy

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import work
 from bot.db.models import Incident, ScheduledWork
-from bot.incidents import escalation, followups, reminders
+from bot.incidents import drills, escalation, followups, reminders
 from bot.policy import Policy
 
 Job = Callable[[Session, Policy, Incident, ScheduledWork, datetime], datetime | None]
@@ -37,6 +37,13 @@ def escalate(
     return None
 
 
+def drill_inject(
+    session: Session, policy: Policy, incident: Incident, row: ScheduledWork, now: datetime
+) -> datetime | None:
+    drills.inject(session, policy, incident, row, now)
+    return None
+
+
 def remind_follow_up(
     session: Session, policy: Policy, incident: Incident, row: ScheduledWork, now: datetime
 ) -> datetime | None:
@@ -48,4 +55,5 @@ JOBS: dict[str, Job] = {
     work.POSTMORTEM_REMINDER: remind_postmortem,
     work.ESCALATION: escalate,
     work.FOLLOW_UP: remind_follow_up,
+    work.DRILL_INJECT: drill_inject,
 }

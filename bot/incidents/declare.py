@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,8 @@ class Declaration:
     is_private: bool = False
     responders: tuple[str, ...] = ()
     fields: dict[str, FieldValue] = dataclass_field(default_factory=dict)
+    drill: str | None = None  # a rehearsal: the scenario's key
+    injects: tuple[tuple[timedelta, str], ...] = ()  # a drill's injects: when (after the start), what
 
 
 def _limit(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> None:
@@ -137,6 +139,7 @@ def declare(
                 source_key=declaration.source_key,
                 is_private=declaration.is_private,
                 fields=dict(declaration.fields),
+                is_drill=declaration.drill is not None,
             )
             session.add(incident)
             session.flush()
@@ -150,6 +153,7 @@ def declare(
                 severity=incident.severity,
                 private=incident.is_private,
                 responders=list(declaration.responders),
+                drill=declaration.drill,
             )
             if declaration.commander:
                 session.add(
@@ -177,6 +181,8 @@ def declare(
                 incident.next_update_at = now + cadence
                 work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
             escalation.plan(session, policy, incident, now)
+            for n, (after, text) in enumerate(declaration.injects):
+                work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
             _owe_slack_side(session, policy, incident, declaration, now)
         with sessions() as session:
             return session.get_one(Incident, incident.id), True

@@ -67,6 +67,8 @@ def _owe(
     actor: str | None = None,
     **payload: Any,
 ) -> None:
+    if incident.is_drill and (place == LEADERSHIP or kind == "page"):
+        return  # a rehearsal never pages anyone and never tells leadership
     outbox.owe(
         session,
         key=effect_key,

@@ -53,7 +53,7 @@ def plan(session: Session, policy: Policy, incident: Incident, now: datetime) ->
     Tiers already past fire now, once; tiers fired before (under any severity key) do not again.
     """
     work.cancel(session, incident.id, work.ESCALATION)
-    if incident.status not in OPEN:
+    if incident.status not in OPEN or incident.is_drill:  # a rehearsal never wakes anyone
         return
     done = fired(session, incident.id)
     severity = incident.severity
@@ -70,6 +70,8 @@ def plan(session: Session, policy: Policy, incident: Incident, now: datetime) ->
 
 def after_reminder(session: Session, policy: Policy, incident: Incident, reminded_at: datetime) -> None:
     """A reminder went out: arm the update-overdue tiers, unless each has fired already."""
+    if incident.is_drill:
+        return
     done = fired(session, incident.id)
     for index, tier in enumerate(policy.escalation.for_severity(incident.severity).tiers):
         key = f"{incident.severity}:{index}"

@@ -88,6 +88,8 @@ def _owe_resolution(
     if policy.announces_to_leadership(incident.severity):
         effects.post(session, policy, incident, effects.LEADERSHIP, outside, cause, now, actor=actor)
     effects.refresh(session, policy, incident, now)
+    if incident.is_drill:
+        effects.post(session, policy, incident, effects.INCIDENT, "drill_score", cause, now)
     writer = policy.status_page_role
     to = (incident.holder(writer) if writer else None) or incident.holder(COMMANDER_ROLE)
     if to:

@@ -46,7 +46,10 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
     who = person(event.actor)
     kind = event.kind
     texts: dict[str, Callable[[], str]] = {
-        "declared": lambda: f"Declared as {d.get('severity')} by {who}",
+        "declared": lambda: (
+            f"Declared as {d.get('severity')} by {who}"
+            + (f" (a drill: {d.get('drill')})" if d.get("drill") else "")
+        ),
         "role_assigned": lambda: f"{person(d.get('user'))} became {_role(policy, d.get('role'))}",
         "role_handed_over": lambda: (
             f"{_role(policy, d.get('role'))} handed over"

@@ -214,10 +214,9 @@ def _create_channel(ctx: Context, claimed: outbox.Claimed, incident: Incident | 
     assert incident is not None
     if incident.channel_id:
         return {"channel": incident.channel_id}
+    prefix = f"drill-{ctx.policy.channel_prefix}" if incident.is_drill else ctx.policy.channel_prefix
     for attempt in range(1, MAX_NAME_TRIES + 1):
-        name = channel_name(
-            ctx.policy.channel_prefix, incident.year, incident.number, incident.title, attempt
-        )
+        name = channel_name(prefix, incident.year, incident.number, incident.title, attempt)
         channel_id = ctx.outbound.create_channel(name, is_private=incident.is_private) or _ours_already(
             ctx, name
         )

@@ -15,7 +15,7 @@ from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEven
 from bot.durations import humanize_duration
 from bot.incidents.escalation import Notice
 from bot.policy import Role
-from bot.slack import announcements, lines
+from bot.slack import announcements, drill_score, lines
 from bot.slack.presenters import facts
 from bot.slack.render import Message
 
@@ -147,6 +147,17 @@ def _declared_reply(ctx: Context, session: Session, incident: Incident, data: di
     return ctx.render.message("declared_reply", i=facts(ctx.policy, incident, ctx.clock()), failures=[])
 
 
+def _drill_inject(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
+    return ctx.render.message("drill_inject", text=str(data.get("text") or ""))
+
+
+def _drill_score(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
+    i = facts(ctx.policy, incident, ctx.clock())
+    return ctx.render.message(
+        "drill_score", i=i, score=drill_score.score(session, ctx.policy, incident, ctx.clock())
+    )
+
+
 def _notice(ctx: Context, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
     return ctx.render.message(
         "notice", lines=list(data.get("lines") or []), trusted=bool(data.get("trusted"))
@@ -170,6 +181,8 @@ RENDERERS: dict[str, Renderer] = {
     "follow_up_reminder": _follow_up,
     "declared_reply": _declared_reply,
     "notice": _notice,
+    "drill_inject": _drill_inject,
+    "drill_score": _drill_score,
 }
 
 

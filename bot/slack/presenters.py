@@ -49,6 +49,7 @@ class IncidentFacts:
     fix: str
     responders: list[str]  # everyone who held a role, in the order they first took one
     fields: list[FieldLine]  # the custom fields shown in the announcement, when set
+    is_drill: bool  # a rehearsal: marked as one wherever it is shown
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -83,4 +84,5 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
             FieldLine(f.label, display(value), f.type == "user")
             for f, value in values_of(policy, incident, announced_only=True)
         ],
+        is_drill=bool(incident.is_drill),
     )
