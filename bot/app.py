@@ -122,6 +122,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         next()
 
     bolt.use(with_context)
+    log.debug("serving %s", ctx.people.identity.get("team_id"))  # asked once at start, not by a request
     bolt.use(own_workspace_only)
     register_all(bolt)
     return BotApp(ctx=ctx, bolt=bolt, scheduler=make_scheduler(ctx), delivery=delivery, executor=executor)
