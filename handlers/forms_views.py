@@ -62,55 +62,41 @@ def next_update_choices(
     return choices, default
 
 
-def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+def _incident_form(ctx: Context, name: str, data: dict[str, Any], **extra: Any) -> dict[str, Any] | None:
+    """A form about one incident: its facts, and the incident and reply URL carried in the form."""
     incident = _incident(ctx, data)
     if incident is None:
-        return None
-    choices, default = next_update_choices(ctx, incident)
+        return None  # gone since the command
+    made = {k: v(incident) if callable(v) else v for k, v in extra.items()}
     return ctx.render.view(
-        "update",
+        name,
         i=facts(ctx.policy, incident, ctx.clock()),
+        metadata=_metadata(data, "incident_id", "reply_url"),
+        **made,
+    )
+
+
+def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    return _incident_form(
+        ctx,
+        "update",
+        data,
         statuses=[s.value for s in OPEN_STATUSES],
-        choices=choices,
-        default_next=default,
+        choices=lambda incident: next_update_choices(ctx, incident)[0],
+        default_next=lambda incident: next_update_choices(ctx, incident)[1],
         text_max=updates.UPDATE_MAX,
         expected_max=updates.EXPECTED_MAX,
-        metadata=_metadata(data, "incident_id", "reply_url"),
     )
 
 
 def severity(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
-    incident = _incident(ctx, data)
-    if incident is None:
-        return None
-    return ctx.render.view(
-        "severity",
-        i=facts(ctx.policy, incident, ctx.clock()),
-        severities=ctx.policy.severities,
-        metadata=_metadata(data, "incident_id", "reply_url"),
-    )
+    return _incident_form(ctx, "severity", data, severities=ctx.policy.severities)
 
 
 def resolve(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
-    incident = _incident(ctx, data)
-    if incident is None:
-        return None
-    return ctx.render.view(
-        "resolve",
-        i=facts(ctx.policy, incident, ctx.clock()),
-        limits=RESOLVE_LIMITS,
-        metadata=_metadata(data, "incident_id", "reply_url"),
-    )
+    return _incident_form(ctx, "resolve", data, limits=RESOLVE_LIMITS)
 
 
 def action(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
-    incident = _incident(ctx, data)
-    if incident is None:
-        return None
-    return ctx.render.view(
-        "action",
-        i=facts(ctx.policy, incident, ctx.clock()),
-        text_max=followups.TEXT_MAX,
-        today=ctx.clock().astimezone(ctx.policy.tz).date().isoformat(),
-        metadata=_metadata(data, "incident_id", "reply_url"),
-    )
+    today = ctx.clock().astimezone(ctx.policy.tz).date().isoformat()
+    return _incident_form(ctx, "action", data, text_max=followups.TEXT_MAX, today=today)
