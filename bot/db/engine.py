@@ -30,8 +30,9 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Every transaction takes the write lock at its start: no deadlock-prone lock upgrades.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A change takes the write lock at its start (no deadlock-prone upgrade from a read
+            # lock); a read takes none, so in WAL mode reading never waits for a writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
         return engine
     if "poolclass" not in kwargs:
@@ -50,12 +51,20 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
     return engine
 
 
+# Set on the connection of a transaction that changes things (see ``transaction``).
+WRITES = "incident_bot_writes"
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed at the end of the block, or rolled back on error."""
+    """A session whose work is committed at the end of the block, or rolled back on error.
+
+    Everything that changes the database goes through here; a plain ``factory()`` session reads.
+    """
     with factory() as session, session.begin():
+        session.connection(execution_options={WRITES: True})
         yield session
