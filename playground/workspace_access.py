@@ -92,6 +92,18 @@ class WorkspaceAccess:
             if not entry["users"]:
                 reactions.remove(entry)
 
+    def archive(self, channel: str) -> None:
+        """Someone archives a channel (as people do with a finished incident's channel)."""
+        with self._ws.lock:
+            self._channel(channel).is_archived = True
+
+    def remove_member(self, channel: str, user: str) -> None:
+        """Someone removes a member (the bot, say) from a channel."""
+        with self._ws.lock:
+            members = self._channel(channel).members
+            if user in members:
+                members.remove(user)
+
     # ----------------------------------------------------------------- reading
     def _channel(self, ref: str) -> Channel:
         found = self._ws.find_channel(ref)

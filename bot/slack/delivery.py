@@ -115,11 +115,17 @@ def _slack_error(ctx: Context, claimed: outbox.Claimed, exc: SlackApiError, ceil
 
 
 def _rejoin(ctx: Context, claimed: outbox.Claimed) -> bool:
-    """The bot was removed from a public channel: join it again (on an effect's first attempts)."""
+    """The bot was removed from a public channel: join it again (on an effect's first attempts; a
+    private channel cannot be joined, and the effect is reported instead)."""
     target = str(claimed.payload.get("place") or "")
-    if claimed.attempts > 3 or not target.startswith(("channel:", "announcements", "leadership")):
+    if claimed.attempts > 3 or target.startswith("user:") or not target:
         return False
-    channel = _target(ctx, None, target)
+    try:
+        with ctx.sessions() as session:
+            incident = session.get(Incident, claimed.incident_id) if claimed.incident_id else None
+        channel = _target(ctx, incident, target)
+    except Refuse:
+        return False
     try:
         return ctx.outbound.join(channel)
     except SlackApiError:
