@@ -16,7 +16,7 @@ from slack_bolt import Ack, BoltContext
 from bot.context import Context
 from bot.slack.render import Message
 from handlers import actions, declare, drills, insights, listing, resolve, roles, timeline, updates
-from handlers.common import Command, answer, bot, saving
+from handlers.common import Command, bot, saving
 
 Run = Callable[[Context, Command, BoltContext], Message | None]
 
@@ -122,7 +122,3 @@ def incident_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     subcommand = SUBCOMMANDS.get(command.name)
     run = subcommand.run if subcommand else _help
     saving(ctx, ack, lambda: run(ctx, command, context))
-
-
-def answer_help(ack: Ack, context: BoltContext) -> None:
-    answer(ack, help_message(bot(context)))

@@ -135,9 +135,6 @@ class SlackGateway:
             return False
         return True
 
-    def dm(self, user: str, message: Message) -> None:
-        self.post(user, message)
-
     def create_channel(self, name: str, is_private: bool = False) -> str | None:
         """Create a channel; ``None`` when the name is taken."""
         try:
