@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.cli_outbox import add_outbox_parser, cmd_outbox
 from bot.cli_report import add_report_parser, cmd_report
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
-from bot.policy_escalation import describe
+from bot.policy_escalation import describe, empty_targets
 from bot.settings import Settings, SettingsError, load_settings
 from bot.startup import StartupError
 
@@ -46,6 +46,9 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     print("\n# The escalation timeline of each severity (counted from the declaration):")
     for line in describe(policy.escalation, policy.severity_keys).splitlines():
         print(f"#   {line}")
+    empty = empty_targets(policy.escalation)
+    if empty:
+        print(f"#   empty, skipped: {', '.join(empty)} (nobody in them: fill in escalation.targets)")
     return 0
 
 
