@@ -38,8 +38,15 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.template_check import check_templates, overrides
+
     path = args.file or os.environ.get("INCIDENT_BOT_CONFIG") or None
     policy = load_policy(Path(path) if path else None)
+    problems = check_templates(policy)
+    for problem in problems:
+        print(f"incident-bot: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     source = path or "built-in defaults"
     print(f"# {source}: valid. The effective policy:")
     print(dump_policy(policy), end="")
@@ -49,6 +56,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     empty = empty_targets(policy.escalation)
     if empty:
         print(f"#   empty, skipped: {', '.join(empty)} (nobody in them: fill in escalation.targets)")
+    if policy.templates_dir is not None:
+        names = overrides(policy.templates_dir) or ["none"]
+        print(f"\n# templates_dir {policy.templates_dir}: every template renders with sample data.")
+        print(f"#   overrides: {', '.join(names)}")
     return 0
 
 

@@ -196,3 +196,24 @@ def test_a_normal_start_says_nothing_per_tick_and_no_token_warning(
     for noise in ("will be unused", "apscheduler", "Running job", "executed successfully"):
         assert noise not in bot.log(), bot.log()
     assert "Traceback" not in bot.log()
+
+
+def test_a_broken_template_override_fails_config_check_by_name(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENT_BOT_")}
+    (tmp_path / "templates" / "messages").mkdir(parents=True)
+    (tmp_path / "templates" / "messages" / "announcement.json.j2").write_text(
+        '{"text": "{{ i.title }}", "blocks": []}'  # no | j: a quote in a title breaks the JSON
+    )
+    (tmp_path / "policy.yml").write_text("templates_dir: templates\n")
+    result = run_cli(["config", "check", "policy.yml"], env, tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    line = one_line(result, "templates/messages/announcement.json.j2: did not render valid JSON")
+    assert "| j" in line
+    # fixed, it passes and says what it checked
+    (tmp_path / "templates" / "messages" / "announcement.json.j2").write_text(
+        '{"text": {{ (i.ref ~ " " ~ (i.title | mrkdwn(150))) | j }}}'
+    )
+    fixed = run_cli(["config", "check", "policy.yml"], env, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "every template renders with sample data" in fixed.stdout
+    assert "#   overrides: messages/announcement.json.j2" in fixed.stdout
