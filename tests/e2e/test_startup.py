@@ -217,3 +217,15 @@ def test_a_broken_template_override_fails_config_check_by_name(tmp_path: Path) -
     assert fixed.returncode == 0, fixed.stderr
     assert "every template renders with sample data" in fixed.stdout
     assert "#   overrides: messages/announcement.json.j2" in fixed.stdout
+
+
+def test_in_a_bot_directory_the_reading_commands_find_its_database(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    env = bot_env(standin, "sqlite:///unused.db")
+    del env["DATABASE_URL"]  # the default: incident-bot.db in the working directory
+    upgraded = run_cli(["db", "upgrade"], env, tmp_path)
+    assert upgraded.returncode == 0 and str(tmp_path / "incident-bot.db") in upgraded.stdout, upgraded
+    outbox = run_cli(["outbox"], env, tmp_path)
+    assert outbox.returncode == 0 and "The outbox is empty" in outbox.stdout, outbox
+    one_line(run_cli(["export", "INC-2026-0001"], env, tmp_path), "no incident INC-2026-0001")
