@@ -117,8 +117,9 @@ def _check_url(url: str) -> str:
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:
+        shown = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)  # never a password, even a misplaced one
         raise StartupError(
-            f"DATABASE_URL: {url!r} is not a database URL; write it like {URL_EXAMPLES}"
+            f"DATABASE_URL: {shown!r} is not a database URL; write it like {URL_EXAMPLES}"
         ) from None
     if backend == "postgres":
         raise StartupError(f"DATABASE_URL: write postgresql+psycopg:// instead of {url.split(':')[0]}://")
