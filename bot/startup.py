@@ -188,6 +188,7 @@ def open_engine(url: str, timeout: float = START_TIMEOUT) -> Engine:
 
 def prepare_database(url: str, timeout: float = START_TIMEOUT) -> None:
     """Connect once, then apply the migrations (what ``incident-bot run`` and ``db upgrade`` do)."""
+    from alembic.util.exc import CommandError
     from sqlalchemy.exc import OperationalError
 
     from bot.db.migrate import upgrade
@@ -197,6 +198,10 @@ def prepare_database(url: str, timeout: float = START_TIMEOUT) -> None:
         upgrade(url)
     except OperationalError as exc:  # the server went away, a locked or read-only file, a full disk
         raise StartupError(f"DATABASE_URL: migrating {where(url)} failed ({_reason(exc)})") from None
+    except CommandError as exc:  # e.g. a revision this version does not know: a newer bot migrated it
+        raise StartupError(
+            f"DATABASE_URL: cannot migrate {where(url)} ({exc}); was it migrated by a newer incident-bot?"
+        ) from None
 
 
 # -- Slack --------------------------------------------------------------------------------------

@@ -109,3 +109,16 @@ def test_held_logs_are_shown_once_started_and_dropped_when_start_up_fails(
     finally:
         root.setLevel(before[0])
         root.handlers[:] = before[1]
+
+
+def test_a_database_migrated_by_a_newer_bot(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/bot.db"
+    startup.prepare_database(url)
+    with sqlite3.connect(tmp_path / "bot.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dfacef00d'")
+    assert message(startup.prepare_database, url) == (
+        f"DATABASE_URL: cannot migrate {tmp_path}/bot.db (Can't locate revision identified by "
+        "'f00dfacef00d'); was it migrated by a newer incident-bot?"
+    )
