@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
@@ -12,8 +11,9 @@ from bot.cli_drill import add_drill_parser, cmd_drill
 from bot.cli_outbox import add_outbox_parser, cmd_outbox
 from bot.cli_report import add_report_parser, cmd_report
 from bot.policy import Policy, PolicyError, dump_policy, load_policy
-from bot.policy_escalation import describe
+from bot.policy_escalation import describe, empty_targets
 from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import StartupError
 
 
 def _policy(settings: Settings) -> Policy:
@@ -21,49 +21,46 @@ def _policy(settings: Settings) -> Policy:
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
-    from slack_bolt.error import BoltError
-
-    from bot.app import create_app
-    from bot.db.migrate import upgrade
-    from bot.server import serve_http, serve_socket_mode
+    from bot.startup import run
 
     settings = load_settings()
     settings.require_slack()
-    policy = _policy(settings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    upgrade(settings.database_url)
-    try:
-        bot = create_app(settings, policy)
-    except BoltError as exc:
-        print(f"incident-bot: Slack refused the bot token (SLACK_BOT_TOKEN): {exc}", file=sys.stderr)
-        return 1
-    if settings.slack_app_token:
-        serve_socket_mode(bot, settings.slack_app_token)
-    else:
-        serve_http(bot, settings.host, settings.port, settings.http_threads)
+    run(settings, _policy(settings))
     return 0
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.db.migrate import upgrade
+    from bot.startup import prepare_database, where
 
     settings = load_settings()
-    upgrade(settings.database_url)
-    print(f"database is up to date ({settings.database_url.split('@')[-1]})")
+    prepare_database(settings.database_url)
+    print(f"database is up to date ({where(settings.database_url)})")
     return 0
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.template_check import check_templates, overrides
+
     path = args.file or os.environ.get("INCIDENT_BOT_CONFIG") or None
     policy = load_policy(Path(path) if path else None)
+    problems = check_templates(policy)
+    for problem in problems:
+        print(f"incident-bot: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     source = path or "built-in defaults"
     print(f"# {source}: valid. The effective policy:")
     print(dump_policy(policy), end="")
     print("\n# The escalation timeline of each severity (counted from the declaration):")
     for line in describe(policy.escalation, policy.severity_keys).splitlines():
         print(f"#   {line}")
+    empty = empty_targets(policy.escalation)
+    if empty:
+        print(f"#   empty, skipped: {', '.join(empty)} (nobody in them: fill in escalation.targets)")
+    if policy.templates_dir is not None:
+        names = overrides(policy.templates_dir) or ["none"]
+        print(f"\n# templates_dir {policy.templates_dir}: every template renders with sample data.")
+        print(f"#   overrides: {', '.join(names)}")
     return 0
 
 
@@ -72,13 +69,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from bot import postmortem
     from bot.clock import utcnow
-    from bot.db.engine import make_engine, make_session_factory
+    from bot.db.engine import make_session_factory
     from bot.incidents import queries
     from bot.slack.render import Renderer
+    from bot.startup import open_engine, require_database
 
     settings = load_settings()
     policy = _policy(settings)
-    engine = make_engine(settings.database_url)
+    require_database(settings.database_url)
+    engine = open_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
             incident = queries.by_ref(session, args.incident)
@@ -107,8 +106,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run(DemoOptions(port=args.port, speed=args.speed, policy=args.policy))
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("incident-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="incident-bot", description="A Slack incident-response bot.")
+    top.add_argument("--version", action="version", version=f"incident-bot {_version()}")
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="upgrade the database, then serve (Socket Mode if SLACK_APP_TOKEN is set)")
     sub.add_parser("db", help="database commands").add_subparsers(dest="db", required=True).add_parser(
@@ -138,10 +147,21 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
     handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox, drill=cmd_drill)
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # here, so that a reader gone away is handled below and not at exit
+        return code
     except (SettingsError, PolicyError) as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"incident-bot: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`incident-bot config check | head`): nothing more to say. What
+        # is still buffered goes to /dev/null, so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         return 130
 

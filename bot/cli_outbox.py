@@ -9,10 +9,11 @@ from sqlalchemy import update
 
 from bot import outbox
 from bot.clock import utcnow
-from bot.db.engine import make_engine, make_session_factory, transaction
+from bot.db.engine import make_session_factory, transaction
 from bot.db.models import Incident, OutboxEffect
 from bot.durations import humanize_duration
 from bot.settings import load_settings
+from bot.startup import open_engine, require_database
 
 
 def add_outbox_parser(sub: Any) -> None:
@@ -24,7 +25,8 @@ def add_outbox_parser(sub: Any) -> None:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    require_database(settings.database_url)
+    engine = open_engine(settings.database_url)
     sessions = make_session_factory(engine)
     try:
         if args.retry is not None:

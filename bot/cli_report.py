@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import load_settings
+from bot.startup import require_database
 
 FORMATS = ("md", "csv", "json", "rca")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -47,16 +48,6 @@ def parse_day(option: str, text: str) -> date:
     raise ReportError(f"{option} {text} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-01", 2)
 
 
-def missing_database(url: str) -> str | None:
-    """The SQLite file ``url`` names, when it does not exist (opening it would create it)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return None if Path(parsed.database).exists() else parsed.database
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     try:
         return _report(args)
@@ -81,11 +72,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ReportError(f"--until {last.isoformat()} is before --since {first.isoformat()}", 2)
     if args.output is not None and not args.output.parent.is_dir():
         raise ReportError(f"--output {args.output}: the folder {args.output.parent} does not exist", 2)
-    missing = missing_database(settings.database_url)
-    if missing:
-        raise ReportError(
-            f"no database at {missing}: run this in the bot's directory, or set DATABASE_URL to its database"
-        )
+    require_database(settings.database_url)
     since = datetime.combine(first, time(), tzinfo=policy.tz)
     until = min(datetime.combine(last + timedelta(days=1), time(), tzinfo=policy.tz), now)
     engine = make_engine(settings.database_url)

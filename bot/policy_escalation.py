@@ -14,7 +14,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy_types import NEXT_BUSINESS_DAY, ResponseTarget, Strict, UserGroupId, UserId, zone_name
+from bot.policy_types import (
+    NEXT_BUSINESS_DAY,
+    ResponseTarget,
+    Strict,
+    UserGroupId,
+    UserId,
+    target_text,
+    zone_name,
+)
 
 Condition = Literal["unacknowledged", "update-overdue", "unresolved"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -150,7 +158,7 @@ def describe(escalation: Escalation, severities: list[str]) -> str:
     """The escalation timeline each severity gets, as text (for ``incident-bot config check``)."""
     from bot.durations import format_duration
 
-    lines = []
+    lines: list[str] = []
     for key in severities:
         plan = escalation.for_severity(key)
         lines.append(f"{key}:")
@@ -159,6 +167,13 @@ def describe(escalation: Escalation, severities: list[str]) -> str:
         if plan.at_declare:
             lines.append(f"  at declaration: {', '.join(plan.at_declare)}")
         for tier in plan.tiers:
-            after = tier.after if isinstance(tier.after, str) else "+" + format_duration(tier.after)
+            after = (
+                target_text(tier.after) if isinstance(tier.after, str) else "+" + format_duration(tier.after)
+            )
             lines.append(f"  {after:<18} {_WHEN[tier.when]}: {', '.join(tier.notify)}")
     return "\n".join(lines)
+
+
+def empty_targets(escalation: Escalation) -> list[str]:
+    """The targets that name nobody: escalating to one of them is skipped until it is filled in."""
+    return [name for name, target in escalation.targets.items() if not target.reachable]

@@ -33,18 +33,24 @@ def _to_response_target(value: Any) -> Any:
     return _to_duration(value)
 
 
-def _duration_text(value: timedelta | None) -> str | None:
-    return None if value is None else format_duration(value)
+def duration_text(value: timedelta | None) -> str:
+    """A duration as the policy file writes it: ``15m``, or ``none`` for no duration."""
+    return "none" if value is None else format_duration(value)
+
+
+def target_text(value: timedelta | str) -> str:
+    """A response target as the policy file writes it: ``4h`` or ``next business day``."""
+    return NEXT_BUSINESS_DAY.replace("-", " ") if isinstance(value, str) else format_duration(value)
 
 
 Duration = Annotated[timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration)]
 OptionalDuration = Annotated[
-    timedelta | None, BeforeValidator(_to_optional_duration), PlainSerializer(_duration_text)
+    timedelta | None, BeforeValidator(_to_optional_duration), PlainSerializer(duration_text)
 ]
 ResponseTarget = Annotated[
     timedelta | Literal["next-business-day"],
     BeforeValidator(_to_response_target),
-    PlainSerializer(lambda v: v if isinstance(v, str) else format_duration(v)),
+    PlainSerializer(target_text),
 ]
 
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")

@@ -85,10 +85,15 @@ def _exit() -> None:
     raise SystemExit(0)
 
 
-def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
-    server = create_server(
+def http_server(bot: BotApp, host: str, port: int, threads: int) -> Any:
+    """The HTTP server, bound to ``host:port`` (OSError when it cannot be: a port in use)."""
+    return create_server(
         wsgi_app(bot), host=host, port=port, threads=threads, backlog=1024, ident="incident-bot"
     )
+
+
+def serve_server(bot: BotApp, server: Any, host: str, port: int) -> None:
+    """Serve until SIGTERM or Ctrl-C, with the scheduler running; then stop cleanly."""
     _on_stop(_exit)
     log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, port)
     bot.start_scheduler()
@@ -99,20 +104,33 @@ def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
         _finish(bot)
 
 
-def serve_socket_mode(bot: BotApp, app_token: str) -> None:
+def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
+    serve_server(bot, http_server(bot, host, port, threads), host, port)
+
+
+def socket_mode_handler(bot: BotApp, app_token: str) -> Any:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    handler = SocketModeHandler(bot.bolt, app_token=app_token)
+    return SocketModeHandler(bot.bolt, app_token=app_token)
+
+
+def serve_connected(bot: BotApp, handler: Any) -> None:
+    """Serve a connected Socket Mode handler until SIGTERM or Ctrl-C; then stop cleanly."""
     stopped = threading.Event()
     _on_stop(stopped.set)
-    handler.connect()  # type: ignore[no-untyped-call]
     log.info("connected to Slack in Socket Mode")
     bot.start_scheduler()
     try:
         stopped.wait()
     finally:
         try:
-            handler.close()  # type: ignore[no-untyped-call]
+            handler.close()
         except Exception:  # slack_sdk's client can race its receiver thread on close; we are stopping
             log.warning("closing the Socket Mode connection failed", exc_info=True)
         _finish(bot)
+
+
+def serve_socket_mode(bot: BotApp, app_token: str) -> None:
+    handler = socket_mode_handler(bot, app_token)
+    handler.connect()
+    serve_connected(bot, handler)

@@ -24,7 +24,7 @@ def test_defaults_follow_the_procedure() -> None:
     text = describe(Policy().escalation, Policy().severity_keys)
     assert "P1:\n  at declaration: primary-oncall, engineering-lead, cto" in text
     assert "+15m               if nobody has taken command: backup-oncall" in text
-    assert "next-business-day  if still unresolved: engineering-lead" in text
+    assert "next business day  if still unresolved: engineering-lead" in text
     assert text.endswith("P4:\n  no escalation")
 
 

@@ -1,0 +1,98 @@
+"""The documentation says what the code does: examples load, every setting and template is named,
+the README's commands can be pasted, and the manifest's HTTP-mode note gives a valid manifest."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jsonschema
+import pytest
+import yaml
+
+from bot.policy import load_policy
+from bot.settings import Settings
+from bot.slack.presenters import IncidentFacts
+from bot.slack.render import Renderer
+from bot.template_check import template_names
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGURATION = (ROOT / "docs/configuration.md").read_text()
+TEMPLATES = (ROOT / "docs/templates.md").read_text()
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(markdown: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", markdown, re.S)
+
+
+@pytest.mark.parametrize("n", range(len(blocks(CONFIGURATION, "yaml"))))
+def test_each_policy_example_in_the_configuration_docs_validates_as_written(tmp_path: Path, n: int) -> None:
+    example = blocks(CONFIGURATION, "yaml")[n]
+    (tmp_path / "policy.yml").write_text(example)
+    load_policy(tmp_path / "policy.yml")  # raises PolicyError naming what is wrong
+
+
+def test_the_example_file_is_the_whole_procedure() -> None:
+    example = next(b for b in blocks(CONFIGURATION, "yaml") if b.startswith("# policy.yml"))
+    data = yaml.safe_load(example)
+    assert [s["key"] for s in data["severities"]] == ["P1", "P2", "P3", "P4"]
+    assert "templates_dir" in example  # shown, commented out: the folder is the reader's to make
+
+
+def test_every_environment_variable_is_documented() -> None:
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", CONFIGURATION, re.M))
+    settings = {name.upper() for name in Settings.model_fields}
+    assert settings - documented == set(), "document these in docs/configuration.md"
+    assert documented - settings == set(), "docs/configuration.md names variables the bot does not read"
+
+
+def test_every_template_and_filter_is_documented() -> None:
+    for name in template_names():
+        assert f"`{name.split('/', 1)[1]}`" in TEMPLATES, f"docs/templates.md does not list {name}"
+    filters = TEMPLATES.split("## Filters", 1)[1].split("\n## ", 1)[0]
+    ours = set(Renderer().env.filters) - set(jinja2.Environment().filters)
+    assert ours == {"j", "mrkdwn", "cut", "date", "utc", "user", "channel"}
+    for name in ours:
+        assert re.search(rf"^\| `{name}[`(]", filters, re.M), f"docs/templates.md: the {name} filter"
+    for field in dataclasses.fields(IncidentFacts):
+        assert f"`i.{field.name}`" in TEMPLATES, f"docs/templates.md does not describe i.{field.name}"
+
+
+def test_the_readme_commands_can_be_pasted() -> None:
+    for block in blocks(README, "sh"):
+        assert "…" not in block, f"a placeholder that would reach an HTTP header:\n{block}"
+    run = next(b for b in blocks(README, "sh") if "incident-bot run" in b)
+    assert "SLACK_BOT_TOKEN=xoxb-" in run and "SLACK_APP_TOKEN=xapp-" in run
+
+
+def _set(manifest: dict[str, Any], path: str, value: Any) -> None:
+    here: Any = manifest
+    keys = re.findall(r"[^.\[\]]+", path)
+    for key in keys[:-1]:
+        here = here[int(key)] if key.isdigit() else here.setdefault(key, {})
+    here[keys[-1]] = value
+
+
+def test_the_manifest_says_truthfully_how_to_switch_to_http_mode() -> None:
+    text = (ROOT / "manifest.yml").read_text()
+    manifest = yaml.safe_load(text)
+    steps = re.findall(r"^#\s+(settings\.[\w.]+|features\.[\w.\[\]]+)(?::\s*(\w+))?", text, re.M)
+    assert {path for path, _ in steps} == {
+        "settings.socket_mode_enabled",
+        "features.slash_commands[0].url",
+        "settings.interactivity.request_url",
+        "settings.event_subscriptions.request_url",
+    }
+    http = copy.deepcopy(manifest)
+    for path, value in steps:
+        _set(http, path, False if value == "false" else "https://bot.example.com/slack/events")
+    assert http["settings"]["socket_mode_enabled"] is False
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(http)
+    assert http["features"]["slash_commands"][0]["url"].endswith("/slack/events")
