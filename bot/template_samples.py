@@ -40,10 +40,21 @@ from bot.sample_incidents import (
     typed,
 )
 from bot.slack import lines
+from bot.slack.drill_score import DrillScore, ScoreRow
 from bot.slack.effect_messages import ShownRoleChange
 from bot.slack.insights_views import home_view, stats_message
 from bot.slack.presenters import IncidentFacts, facts
 from bot.slack.render import Renderer
+
+DRILL_SCORE = DrillScore(
+    TYPED,
+    [
+        ScoreRow("Time to a commander", "4 minutes", "15 minutes", True),
+        ScoreRow("Time to a Tech Lead", "never", "staffed", False),
+        ScoreRow("Updates on time", "2 of 3 (1 late)", "all", False),
+        ScoreRow("Time to resolution", "1 hour 2 minutes"),
+    ],
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,10 @@ class Samples:
             *self.each(m + "private_notice.json.j2", ended=False),
             *self.each(m + "update_reminder.json.j2", promised=NOW),
             *self.each(m + "escalation.json.j2", notice=notice, mentions="<!subteam^S0ONCALL>"),
+            *self.each(m + "private_escalation.json.j2", notice=notice, mentions=""),
+            *self.each(m + "private_follow_up_reminder.json.j2", a=self.items()[0], overdue=True),
+            *self.each(m + "drill_inject.json.j2", text=TYPED),
+            *self.each(m + "drill_score.json.j2", score=DRILL_SCORE),
             *self.each(m + "timeline.json.j2", entries=entries[-TIMELINE_SHOWN:], total=len(entries) + 99),
             *self.each(m + "role_dm.json.j2", change=self.change("assigned")),
             *self.each(m + "role_lost_dm.json.j2", change=self.change("handed_over")),
