@@ -142,7 +142,11 @@ def _ready(now: datetime) -> Any:
 
 
 def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> Claimed | None:
-    """Claim the next deliverable effect, or None. One indexed query when nothing is pending."""
+    """Claim the next deliverable effect, or None. One indexed read when nothing is pending (it
+    takes no write lock: idle workers never stand in a change's way)."""
+    with sessions() as session:
+        if session.execute(_ready(now).limit(1)).first() is None:
+            return None
     with transaction(sessions) as session:
         query = (
             _ready(now)
@@ -235,7 +239,10 @@ def delivered(
 def retry(
     sessions: sessionmaker[Session], claimed: Claimed, at: datetime, error: str, in_doubt: bool
 ) -> None:
-    """Not delivered this time: try again at ``at``. ``in_doubt``: it may have reached Slack."""
+    """Not delivered this time: try again at ``at``. ``in_doubt``: this attempt may have reached
+    Slack. A doubt from an earlier attempt stays (say a lookup before re-sending was rate limited):
+    only a recorded delivery or a refusal clears it."""
+    in_doubt = in_doubt or claimed.in_doubt
     with transaction(sessions) as session:
         session.execute(
             update(OutboxEffect)

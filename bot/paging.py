@@ -17,7 +17,12 @@ PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
 
 
 class PageFailed(Exception):
-    """The pager did not accept the event; the message says what it answered."""
+    """The pager did not accept the event; the message says what it answered. ``for_good``: it
+    refused the event itself (a 4xx other than 408 and 429), so sending it again cannot help."""
+
+    def __init__(self, message: str, for_good: bool = False) -> None:
+        super().__init__(message)
+        self.for_good = for_good
 
 
 def _where(url: str) -> str:
@@ -34,7 +39,8 @@ def _post(url: str, body: dict[str, Any], timeout: float) -> None:
             if reply.status >= 300:
                 raise PageFailed(f"{_where(url)} answered HTTP {reply.status}")
     except urllib.error.HTTPError as exc:
-        raise PageFailed(f"{_where(url)} answered HTTP {exc.code}") from None
+        refused = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        raise PageFailed(f"{_where(url)} answered HTTP {exc.code}", for_good=refused) from None
     except OSError as exc:  # URLError, timeouts
         raise PageFailed(f"{_where(url)}: {type(exc).__name__}") from None
 
@@ -47,7 +53,13 @@ def pagerduty_severity(policy: Policy, severity: str) -> str:
 
 
 def send(
-    policy: Policy, target: Target, incident: Incident, action: str, reason: str, timeout: float = 10
+    policy: Policy,
+    target: Target,
+    incident: Incident,
+    action: str,
+    reason: str,
+    key: str = "",
+    timeout: float = 10,
 ) -> None:
     """Send one ``trigger`` or ``resolve`` event for the incident to the target's pager(s).
 
@@ -86,5 +98,6 @@ def send(
                 "channel_id": incident.channel_id,
             },
             "reason": reason,
+            "idempotency_key": key,  # the same for a resend after a crash: a receiver may drop repeats
         }
         _post(target.webhook_url, body, timeout)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.db.dialect import upsert_insert
-from bot.db.engine import transaction
 from bot.db.models import Incident, ScheduledWork
 
 UPDATE_REMINDER = "update_reminder"
@@ -89,13 +88,6 @@ def done(session: Session, row: ScheduledWork, again_at: datetime | None) -> Non
         row.due_at, row.attempts, row.last_error = again_at, 0, None
 
 
-def failed(
-    sessions: sessionmaker[Session], row_id: int, due_at: datetime, error: str, retry_at: datetime
-) -> None:
+def failed(row: ScheduledWork, error: str, retry_at: datetime) -> None:
     """The job raised (a bug): keep the row, due again at ``retry_at``, with the error noted."""
-    with transaction(sessions) as session:
-        session.execute(
-            update(ScheduledWork)
-            .where(ScheduledWork.id == row_id, ScheduledWork.due_at == due_at)
-            .values(due_at=retry_at, attempts=ScheduledWork.attempts + 1, last_error=error[:200])
-        )
+    row.due_at, row.attempts, row.last_error = retry_at, row.attempts + 1, error[:200]

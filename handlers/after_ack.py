@@ -15,6 +15,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
+from bot.db.health import is_outage
 from bot.slack.gateway import error_name
 from bot.slack.render import Message
 from handlers import forms_views
@@ -44,8 +45,15 @@ def after_ack(body: dict[str, Any], context: BoltContext) -> None:
 
 
 def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) -> bool:
-    """Open the form; False when Slack would not (the person is told to try again)."""
-    view = FORMS[name](ctx, data)
+    """Open the form; False when Slack (or the database, for what the form shows) would not: the
+    person is told to try again."""
+    try:
+        view = FORMS[name](ctx, data)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("the %s form could not be filled in (%s)", name, exc)
+        return False
     if view is None:
         return True  # what the form was for is gone: nothing to open
     try:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.db.health import is_outage, reason
+from bot.db.health import is_contention, is_outage, reason
 from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
 from bot.incidents import queries
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NOTHING_SAVED = "Nothing was saved: the bot's database is not answering right now. Try again in a minute."
+BUSY = "Nothing was saved: the incident was busy with another change just then. Try again."
+FORM_BUSY = "Nothing was saved: the incident was busy with another change just then. Submit again."
 FORM_NOT_SAVED = (
     "Nothing was saved: the bot's database is not answering right now. Your answers are still "
     "here; submit again in a minute."
@@ -134,10 +136,13 @@ def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
     except Refusal as refusal:
         ack(response_action="errors", errors={first_field: _plain(refusals.word(refusal))})
     except Exception as exc:
-        if not is_outage(exc):
+        if not is_outage(exc) and not is_contention(exc):
             raise
-        log.warning("a form was answered that nothing was saved (no database: %s)", reason(exc))
-        ack(response_action="errors", errors={first_field: FORM_NOT_SAVED})
+        log.warning("a form was answered that nothing was saved (%s)", reason(exc))
+        ack(
+            response_action="errors",
+            errors={first_field: FORM_BUSY if is_contention(exc) else FORM_NOT_SAVED},
+        )
     return REFUSED
 
 
@@ -159,10 +164,10 @@ def outcome(ctx: Context, save: Callable[[], Message | None]) -> Message | None:
         log.warning("refused a stale or unexpected payload (%s)", stale)
         return notice(ctx, "That refers to something that is not there (any more); try the command again.")
     except Exception as exc:
-        if not is_outage(exc):
+        if not is_outage(exc) and not is_contention(exc):
             raise
-        log.warning("a change was answered that nothing was saved (no database: %s)", reason(exc))
-        return notice(ctx, NOTHING_SAVED)
+        log.warning("a change was answered that nothing was saved (%s)", reason(exc))
+        return notice(ctx, BUSY if is_contention(exc) else NOTHING_SAVED)
 
 
 def saving(ctx: Context, ack: Ack, save: Callable[[], Message | None]) -> None:

@@ -110,7 +110,7 @@ def reaction_removed(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     """The last 📌 taken off a message takes it out of the timeline."""
     ctx = bot(context)
     event = body["event"]
-    if _is_timeline_emoji(ctx, event):
+    if _is_timeline_emoji(ctx, event) and incident_here(ctx, event["item"]["channel"]) is not None:
         channel, ts = event["item"]["channel"], event["item"]["ts"]
         message = ctx.slack.message(channel, ts)
         still = [

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.db.models import OPEN_STATUSES, Incident
+from bot.db.models import OPEN_STATUSES
 from bot.durations import humanize_duration, parse_duration
 from bot.errors import InputError
 from bot.incidents import updates
@@ -228,8 +228,3 @@ def status_selected(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     incident_id = number(str(action.get("block_id", "")).removeprefix("status:"))
     value = str((action.get("selected_option") or {}).get("value") or "")
     button(ctx, ack, context, lambda: change_status(ctx, incident_id, value, str(body["user"]["id"])))
-
-
-def current(ctx: Context, incident_id: int) -> Incident | None:
-    with ctx.sessions() as session:
-        return session.get(Incident, incident_id)

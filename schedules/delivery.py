@@ -17,11 +17,13 @@ from typing import Any
 from bot import outbox
 from bot.context import Context
 from bot.db.engine import transaction
+from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.incidents import effects
 from bot.policy import COMMANDER_ROLE
 from bot.slack import delivery
-from bot.slack.delivery import Again, Done
+from bot.slack.delivery import Again, Done, Failed
+from bot.text import escape_mrkdwn
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 # that did not land is said at once, since somebody is waiting to be woken.
 REPORT_AFTER = 5
 REPORT_PAGE_AFTER = 1
+# An effect failing with an error nobody knows (or a bug) is given up after this many attempts,
+# so it never holds its lane for good; a busy or unreachable Slack is waited out however long.
+GIVE_UP_AFTER = 10
 # Errors that mean the incident channel itself is unusable: no report is posted there.
 CHANNEL_GONE = ("no_incident_channel", "channel_not_found", "is_archived", "not_in_channel")
 
@@ -37,14 +42,22 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
     """Deliver one claimed effect and record what happened."""
     try:
         outcome = delivery.deliver(ctx, claimed)
-    except Exception as exc:  # a bug (a template, a query): retried, and loud in the log
+    except Exception as exc:  # a bug (a query, a renderer): retried a while, and loud in the log
         if ctx.database.failed(exc):
             return  # the lease runs out; the effect is claimed again once the database is back
-        log.exception("delivering %s failed", claimed.key)
+        busy = is_contention(exc)  # recording waited too long for a lock: the database is fine
+        if not busy:
+            log.exception("delivering %s failed", claimed.key)
         error = f"{type(exc).__name__}: {exc}"
-        outcome = Again(
-            delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after), error, claimed.in_doubt
+        after = (
+            timedelta(seconds=1)
+            if busy
+            else delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after)
         )
+        # it may have reached Slack before the failure: look before sending it again
+        outcome = Again(after, error, in_doubt=claimed.kind in outbox.CREATING, transient=busy)
+    if isinstance(outcome, Again) and not outcome.transient and claimed.attempts >= GIVE_UP_AFTER:
+        outcome = Failed(f"gave up after {claimed.attempts} attempts: {outcome.error}")
     now = ctx.clock()
     if isinstance(outcome, Done):
         pace = timedelta(seconds=ctx.settings.slack_channel_pace)
@@ -56,19 +69,20 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
         if claimed.attempts == (REPORT_PAGE_AFTER if claimed.kind == "page" else REPORT_AFTER):
             report(ctx, claimed, outcome.error, still_trying=True)
         return
-    log.warning("%s: Slack refused it for good (%s)", claimed.key, outcome.error)
+    log.warning("%s: not delivered, for good (%s)", claimed.key, outcome.error)
     outbox.failed(ctx.sessions, claimed, outcome.error)
     report(ctx, claimed, outcome.error, still_trying=False)
 
 
 def report(ctx: Context, claimed: outbox.Claimed, error: str, still_trying: bool) -> None:
     """Tell the incident channel and the person who acted that an effect did not land (once)."""
-    if delivery.is_report(claimed) or claimed.incident_id is None:
-        return  # a report that cannot be delivered is not reported again
+    if delivery.is_report(claimed) or claimed.incident_id is None or error == "no_incident_channel":
+        return  # a report is not reported again; a missing channel was reported when making it failed
     what = delivery.describe(claimed)
     then = "I keep retrying." if still_trying else "I have given up on it; please do it by hand."
     who = "the pager" if claimed.kind == "page" else "Slack"
-    line = f":warning: I could not {what}: {who} answered `{error[:200]}`. {then}"
+    answered = escape_mrkdwn(error.replace("`", "'"), 200)
+    line = f":warning: I could not {what}: {who} answered `{answered}`. {then}"
     cause = f"undelivered:{claimed.id}:{'late' if still_trying else 'failed'}"
     with transaction(ctx.sessions) as session:
         incident = session.get(Incident, claimed.incident_id)
@@ -80,10 +94,12 @@ def report(ctx: Context, claimed: outbox.Claimed, error: str, still_trying: bool
             claimed.lane == effects.lane(ctx.policy, incident, effects.INCIDENT) and error in CHANNEL_GONE
         )
         if incident.channel_id and not channel_gone:
-            effects.post(session, ctx.policy, incident, effects.INCIDENT, "notice", cause, now, **data)
+            effects.post(
+                session, ctx.policy, incident, effects.INCIDENT, "notice", cause, now, aside=True, **data
+            )
         person = claimed.actor or incident.holder(COMMANDER_ROLE) or incident.declared_by
         if claimed.lane != effects.person(person):
-            effects.tell(session, ctx.policy, incident, person, "notice", cause, now, **data)
+            effects.tell(session, ctx.policy, incident, person, "notice", cause, now, aside=True, **data)
 
 
 class DeliveryWorkers:

@@ -12,11 +12,13 @@ import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
 
 from bot import work
 from bot.context import Context
 from bot.db.engine import transaction
-from bot.db.models import Incident
+from bot.db.models import Incident, TimelineEvent
+from bot.incidents import effects
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def run_next(ctx: Context) -> bool:
                 raise
             backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**row.attempts, 3600))
             log.exception("scheduled %s for %s failed; retrying in %s", row.kind, incident.ref, backoff)
-            row.due_at, row.attempts, row.last_error = now + backoff, row.attempts + 1, repr(exc)[:200]
+            work.failed(row, repr(exc), now + backoff)
             return True
         work.done(session, row, again)
         log.info("%s: %s handled", incident.ref, row.kind.replace("_", " "))
@@ -69,7 +71,7 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     scheduler.add_job(
         safe_tick,
         "interval",
-        args=[ctx],
+        args=[ctx, Overviews()],
         seconds=ctx.settings.scheduler_tick,
         id="tick",
         max_instances=1,
@@ -79,10 +81,29 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     return scheduler
 
 
-def safe_tick(ctx: Context) -> None:
+class Overviews:
+    """Keeps the overviews (App Home) current: once a tick at most, when the timeline has grown, so
+    no change's own transaction pays for it."""
+
+    def __init__(self) -> None:
+        self.seen: int | None = None
+
+    def refresh(self, ctx: Context) -> None:
+        with ctx.sessions() as session:
+            latest = session.scalar(select(func.max(TimelineEvent.id)))
+        if latest == self.seen:
+            return
+        with transaction(ctx.sessions) as session:
+            effects.refresh_overviews(session, ctx.clock())
+        self.seen = latest
+
+
+def safe_tick(ctx: Context, overviews: Overviews | None = None) -> None:
     """A tick that survives a database outage quietly (one warning, one line when it is back)."""
     try:
         tick(ctx)
+        if overviews is not None:
+            overviews.refresh(ctx)
     except Exception as exc:
         if not ctx.database.failed(exc):
             log.exception("scheduler tick failed")

@@ -12,8 +12,22 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 log = logging.getLogger("bot.database")
 
 
+# Waiting for another change's lock too long, or losing a deadlock: the database is there and busy.
+_CONTENTION = ("LockNotAvailable", "DeadlockDetected", "SerializationFailure", "QueryCanceled")
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Another change held what this one needed for too long (the database itself is fine)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    return type(orig).__name__ in _CONTENTION or "database is locked" in str(orig)
+
+
 def is_outage(exc: BaseException) -> bool:
-    """The database could not be reached or did not answer in time (not a bug in a query)."""
+    """The database could not be reached or did not answer (not a bug in a query, not a lock wait)."""
+    if is_contention(exc):
+        return False
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -250,6 +250,7 @@ class OutboxEffect(Base):
             postgresql_where=text("state = 'pending'"),
         ),
         Index("ix_outbox_incident", "incident_id"),
+        Index("ix_outbox_kind", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -211,7 +211,6 @@ def _owe_slack_side(
     effects.announce(session, policy, incident, effects.ANNOUNCEMENTS, now)
     if policy.announces_to_leadership(incident.severity):
         effects.announce(session, policy, incident, effects.LEADERSHIP, now)
-    effects.refresh_overviews(session, now)
 
 
 def _by_source(sessions: sessionmaker[Session], source_key: str) -> Incident | None:

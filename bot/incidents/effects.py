@@ -12,7 +12,7 @@ retried request) is one effect, and the key travels with the message so it can b
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -65,6 +65,7 @@ def _owe(
     effect_key: str,
     now: datetime,
     actor: str | None = None,
+    aside: bool = False,
     **payload: Any,
 ) -> None:
     if incident.is_drill and (place == LEADERSHIP or kind == "page"):
@@ -73,7 +74,7 @@ def _owe(
         session,
         key=effect_key,
         kind=kind,
-        lane=lane(policy, incident, place),
+        lane=lane(policy, incident, place) + ("/aside" if aside else ""),
         now=now,
         incident_id=incident.id,
         actor=actor,
@@ -92,9 +93,11 @@ def post(
     *,
     actor: str | None = None,
     thread: str | None = None,
+    aside: bool = False,
     **data: Any,
 ) -> None:
-    """A message in ``place``; ``thread``: in the thread of the incident's announcement there."""
+    """A message in ``place``; ``thread``: in the thread of the incident's announcement there;
+    ``aside``: not in line behind what the place owes already (a report about a stuck effect)."""
     effect_key = key(incident, cause, f"{message}@{place}")
     _owe(
         session,
@@ -105,6 +108,7 @@ def post(
         effect_key,
         now,
         actor,
+        aside,
         message=message,
         thread=thread,
         data=data,
@@ -121,10 +125,11 @@ def tell(
     now: datetime,
     *,
     actor: str | None = None,
+    aside: bool = False,
     **data: Any,
 ) -> None:
     """A direct message to one person."""
-    post(session, policy, incident, person(user), message, cause, now, actor=actor, **data)
+    post(session, policy, incident, person(user), message, cause, now, actor=actor, aside=aside, **data)
 
 
 def change(session: Session, policy: Policy, incident: Incident, event: TimelineEvent, now: datetime) -> None:
@@ -189,36 +194,23 @@ def refresh(session: Session, policy: Policy, incident: Incident, now: datetime)
             },
         )
     set_topic(session, policy, incident, now)
-    refresh_overviews(session, now)
-
-
-# A burst of changes makes one App Home refresh per person at most this often.
-OVERVIEW_EVERY = timedelta(seconds=10)
 
 
 def show_overview(session: Session, user: str, now: datetime) -> None:
     """The person's overview of every open incident (the bot's App Home in Slack), shown now, and
-    kept up to date while incidents change."""
+    kept up to date while incidents change (``refresh_overviews``). Its own lane: it never waits
+    behind the person's direct messages, nor they behind it."""
     outbox.rearm(
-        session, key=f"overview/{user}", kind="home", lane=person(user), now=now, payload={"user": user}
+        session, key=f"overview/{user}", kind="home", lane=f"home:{user}", now=now, payload={"user": user}
     )
 
 
 def refresh_overviews(session: Session, now: datetime) -> None:
-    """Incidents changed: everyone who looked at the overview sees the new one (at most every
-    ``OVERVIEW_EVERY``)."""
-    viewers = session.scalars(select(OutboxEffect.key).where(OutboxEffect.kind == "home"))
-    for viewer in viewers:
-        user = viewer.removeprefix("overview/")
-        outbox.rearm(
-            session,
-            key=viewer,
-            kind="home",
-            lane=person(user),
-            now=now,
-            payload={"user": user},
-            delay=OVERVIEW_EVERY,
-        )
+    """Incidents changed: everyone who has looked at the overview sees the new one. (The scheduler
+    calls this once a tick at most, never a change's own transaction.)"""
+    query = select(OutboxEffect.key).where(OutboxEffect.kind == "home").order_by(OutboxEffect.key)
+    for viewer in session.scalars(query):
+        show_overview(session, viewer.removeprefix("overview/"), now)
 
 
 def set_topic(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:

@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
@@ -33,16 +32,17 @@ class QuickRateLimitRetry(RateLimitErrorRetryHandler):
 
 
 def quick_retries() -> list[RetryHandler]:
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=1),
-        QuickRateLimitRetry(max_retry_count=1),
-        ServerErrorRetryHandler(max_retry_count=1),
-    ]
+    """A request is waiting (and a form's trigger_id lives 3 s): one quick retry, no 5xx retry."""
+    return [ConnectionErrorRetryHandler(max_retry_count=1), QuickRateLimitRetry(max_retry_count=1)]
 
 
-def make_web_client(token: str, base_url: str, timeout: int = 10, retries: bool = True) -> WebClient:
+def make_web_client(token: str, base_url: str, timeout: int = 2, retries: bool = True) -> WebClient:
+    """``retries``: the request path's client (short timeout, a quick retry); without, the delivery
+    workers' (the outbox decides when to try again; a slow Slack only holds one worker)."""
     handlers = quick_retries() if retries else []
-    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+    return WebClient(
+        token=token, base_url=base_url, timeout=timeout if retries else 15, retry_handlers=handlers
+    )
 
 
 def make_webhook_client(url: str, timeout: int = 10) -> WebhookClient:

@@ -1,7 +1,7 @@
 """Delivering one owed effect: the Web API calls it takes, and what Slack's answer means.
 
 ``deliver`` never sleeps and never retries by itself: it returns an outcome and the worker
-records it (``Done``; ``Again`` at a time, after a 429's Retry-After or a back-off; ``Refused``
+records it (``Done``; ``Again`` at a time, after a 429's Retry-After or a back-off; ``Failed``
 for good). A post whose earlier attempt has no recorded outcome is first looked for in the
 channel by the key in its metadata, so a crash between Slack's answer and our record never
 makes a second message.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
 
+import jinja2
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
@@ -29,6 +30,7 @@ from bot.slack.announcements import topic
 from bot.slack.gateway import effect_metadata, error_name
 from bot.slack.insights_views import home_view
 from bot.slack.naming import channel_name
+from bot.slack.render import TemplateProblem
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +58,21 @@ class Again:
     after: timedelta
     error: str
     in_doubt: bool = False  # the attempt may have reached Slack
+    # Slack or the pager were busy or unreachable (a 429, a 5xx, a dropped connection): retried
+    # until it lands. Otherwise (an error nobody knows, a bug) it is given up after a while, so
+    # one bad effect never holds its lane for good.
+    transient: bool = True
 
 
 @dataclass(frozen=True)
-class Refused:
+class Failed:
     error: str
 
 
-Delivery = Done | Again | Refused
+Delivery = Done | Again | Failed
 
 
-class Refuse(Exception):
+class CannotDeliver(Exception):
     """Raised by a sender when the effect cannot be done, for good (the message is the error code)."""
 
 
@@ -87,11 +93,15 @@ def deliver(ctx: Context, claimed: outbox.Claimed) -> Delivery:
         return Done(SENDERS[claimed.kind](ctx, claimed, incident))
     except effect_messages.Gone as gone:
         return Done({"skipped": str(gone)})
-    except Refuse as refusal:
-        return Refused(str(refusal))
+    except (TemplateProblem, jinja2.TemplateError) as broken:  # a template override to fix
+        return Failed(f"a template does not render: {broken}")
+    except CannotDeliver as cannot:
+        return Failed(str(cannot))
     except SlackApiError as exc:
         return _slack_error(ctx, claimed, exc, ceiling)
     except paging.PageFailed as failure:
+        if failure.for_good:
+            return Failed(str(failure))
         return Again(backoff(claimed.attempts, ceiling), str(failure))
     except OSError as exc:  # the connection dropped: the request may or may not have reached Slack
         return Again(backoff(claimed.attempts, ceiling), f"{type(exc).__name__}: {exc}", in_doubt=True)
@@ -110,8 +120,8 @@ def _slack_error(ctx: Context, claimed: outbox.Claimed, exc: SlackApiError, ceil
     if error == "not_in_channel" and _rejoin(ctx, claimed):
         return Again(timedelta(0), detail)
     if error in PERMANENT:
-        return Refused(error)
-    return Again(backoff(claimed.attempts, ceiling), detail)
+        return Failed(error)
+    return Again(backoff(claimed.attempts, ceiling), detail, transient=False)
 
 
 def _rejoin(ctx: Context, claimed: outbox.Claimed) -> bool:
@@ -124,7 +134,7 @@ def _rejoin(ctx: Context, claimed: outbox.Claimed) -> bool:
         with ctx.sessions() as session:
             incident = session.get(Incident, claimed.incident_id) if claimed.incident_id else None
         channel = _target(ctx, incident, target)
-    except Refuse:
+    except CannotDeliver:
         return False
     try:
         return ctx.outbound.join(channel)
@@ -139,7 +149,7 @@ def _target(ctx: Context, incident: Incident | None, place: str) -> str:
     """What the Web API takes as ``channel`` for a place: an id, a channel name, or a user id."""
     if place == effects.INCIDENT:
         if incident is None or incident.channel_id is None:
-            raise Refuse("no_incident_channel")  # its creation was refused
+            raise CannotDeliver("no_incident_channel")  # its creation was refused
         return incident.channel_id
     if place == effects.ANNOUNCEMENTS:
         return ctx.policy.announcement_channel
@@ -231,7 +241,7 @@ def _create_channel(ctx: Context, claimed: outbox.Claimed, incident: Incident | 
                 stored = writing.get_one(Incident, incident.id, with_for_update=True)
                 slack_state.channel_created(writing, ctx.policy, stored, channel_id, name, ctx.clock())
             return {"channel": channel_id, "name": name}
-    raise Refuse(f"no free channel name after {MAX_NAME_TRIES} tries")
+    raise CannotDeliver(f"no free channel name after {MAX_NAME_TRIES} tries")
 
 
 def _ours_already(ctx: Context, name: str) -> str | None:
@@ -280,7 +290,7 @@ def _reply(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> 
     message = effect_messages.render(ctx, incident, payload["message"], payload.get("data") or {})
     if payload.get("url") and ctx.outbound.reply(payload["url"], message):
         return {"via": "response_url"}
-    channel, ts = ctx.outbound.post(payload["user"], message)
+    channel, ts = ctx.outbound.post(payload["user"], message, metadata=effect_metadata(claimed.key))
     return {"channel": channel, "ts": ts}
 
 
@@ -292,7 +302,9 @@ def _page(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> d
         return {"skipped": "the target no longer pages"}
     if payload["action"] == "trigger" and incident.status not in OPEN:
         return {"skipped": "resolved before the page went out"}
-    paging.send(ctx.policy, target, incident, payload["action"], str(payload.get("reason") or ""))
+    paging.send(
+        ctx.policy, target, incident, payload["action"], str(payload.get("reason") or ""), claimed.key
+    )
     with transaction(ctx.sessions) as writing:
         stored = writing.get_one(Incident, incident.id, with_for_update=True)
         escalation.paged(writing, ctx.policy, stored, payload["target"], payload["action"], ctx.clock())

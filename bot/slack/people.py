@@ -64,7 +64,10 @@ class People:
             return True
         if any(r.user_id == user_id for r in incident.roles):
             return True
-        return bool(incident.channel_id) and user_id in self.slack.members(incident.channel_id or "")
+        channel = incident.channel_id or ""
+        return bool(channel) and user_id in self._cached(
+            "members", channel, partial(self.slack.members, channel)
+        )
 
     def is_admin(self, user_id: str) -> bool:
         if user_id in self.admins.users:

@@ -12,26 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Incident, OutboxEffect, SlackMessage
+from bot.db.models import Incident, SlackMessage
 from bot.incidents import effects, timeline
-from bot.outbox import DELIVERED
 from bot.policy import Policy
 
 
 def channel_created(
     session: Session, policy: Policy, incident: Incident, channel_id: str, name: str, now: datetime
 ) -> None:
-    """Record the incident's channel; announcements already posted elsewhere said "channel pending",
-    so they are edited to link it."""
+    """Record the incident's channel; an announcement elsewhere may already say "channel pending"
+    (or be rendering it right now, on another worker), so every announcement is edited to link it:
+    an edit waits behind its post in the same lane, so it always comes after."""
     incident.channel_id, incident.channel_name = channel_id, name
     timeline.record(session, incident, "channel_created", now, None, channel=channel_id, name=name)
-    delivered = select(OutboxEffect.key).where(
-        OutboxEffect.incident_id == incident.id,
-        OutboxEffect.state == DELIVERED,
-        OutboxEffect.key.startswith(effects.key(incident, "announce", ""), autoescape=True),
-    )
-    if list(session.scalars(delivered)):
-        effects.refresh(session, policy, incident, now)
+    effects.refresh(session, policy, incident, now)
 
 
 def record_message(session: Session, incident_id: int, purpose: str, channel_id: str, ts: str) -> None:

@@ -81,6 +81,7 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "files_upload_v2": "files:write",
         "bookmarks_add": "bookmarks:write",
         "bookmarks_list": "bookmarks:read",
+        "files_info": "files:read",  # the permalink of an uploaded postmortem, when Slack leaves it out
         "conversations_join": "channels:join",  # back into a public channel the bot was removed from
         "conversations_open": "im:write",  # a person's DM, to look for a post whose outcome is unknown
     }

@@ -81,9 +81,8 @@ def test_failures_back_off_and_count(sessions: sessionmaker[Session]) -> None:
     [incident] = incident_ids(sessions, 1)
     with transaction(sessions) as session:
         work.schedule(session, incident, "job", NOW)
-    with sessions() as session:
-        row = session.scalars(select(ScheduledWork)).one()
-    work.failed(sessions, row.id, row.due_at, "a bug", NOW + timedelta(seconds=30))
+    with transaction(sessions) as session:
+        work.failed(session.scalars(select(ScheduledWork)).one(), "a bug", NOW + timedelta(seconds=30))
     assert take(sessions, NOW + timedelta(seconds=10)) is None
     with sessions() as session:
         stored = session.scalars(select(ScheduledWork)).one()

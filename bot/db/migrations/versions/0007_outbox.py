@@ -47,6 +47,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_incident", ["incident_id"], unique=False)
+        batch_op.create_index("ix_outbox_kind", ["kind"], unique=False)
         batch_op.create_index(
             "ix_outbox_pending_due",
             ["not_before"],
@@ -86,5 +87,6 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_pending_lane", sqlite_where=PENDING, postgresql_where=PENDING)
         batch_op.drop_index("ix_outbox_pending_due", sqlite_where=PENDING, postgresql_where=PENDING)
+        batch_op.drop_index("ix_outbox_kind")
         batch_op.drop_index("ix_outbox_incident")
     op.drop_table("outbox")
