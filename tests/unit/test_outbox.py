@@ -1,0 +1,130 @@
+"""The outbox: one effect per key, claimed in order per lane, paced, leased, in doubt until known."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.db.engine import transaction
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+PACE = timedelta(seconds=1)
+
+
+def owe(sessions: sessionmaker[Session], key: str, lane: str = "channel:a", kind: str = "post") -> None:
+    with transaction(sessions) as session:
+        outbox.owe(session, key=key, kind=kind, lane=lane, now=NOW, payload={"n": key})
+
+
+def test_one_effect_per_key_and_order_within_a_lane(sessions: sessionmaker[Session]) -> None:
+    owe(sessions, "a1")
+    owe(sessions, "a1")  # a retried request owes nothing more
+    owe(sessions, "a2")
+    owe(sessions, "b1", lane="channel:b")
+    first = outbox.claim(sessions, NOW, LEASE)
+    second = outbox.claim(sessions, NOW, LEASE)
+    assert first is not None and second is not None
+    assert (first.key, second.key) == ("a1", "b1")  # a2 waits for a1: order per lane
+    assert outbox.claim(sessions, NOW, LEASE) is None
+    outbox.delivered(sessions, first, NOW, {"ts": "1"}, PACE)
+    assert outbox.claim(sessions, NOW, LEASE) is None  # a2 is a post: the lane's pace holds it a second
+    later = outbox.claim(sessions, NOW + PACE, LEASE)
+    assert later is not None and later.key == "a2"
+    with sessions() as session:
+        assert outbox.backlog(session).pending == 2
+
+
+def test_a_crashed_claim_comes_back_in_doubt_after_its_lease(sessions: sessionmaker[Session]) -> None:
+    owe(sessions, "post")
+    first = outbox.claim(sessions, NOW, LEASE)
+    assert first is not None and not first.in_doubt
+    assert outbox.claim(sessions, NOW + LEASE / 2, LEASE) is None  # still held
+    outbox.renew(sessions, [first], NOW + LEASE + LEASE / 2)  # the keeper renews what is worked on
+    assert outbox.claim(sessions, NOW + LEASE + timedelta(seconds=1), LEASE) is None
+    again = outbox.claim(sessions, NOW + 2 * LEASE + timedelta(seconds=1), LEASE)  # the worker died
+    assert again is not None and again.in_doubt and again.attempts == 2
+    # the dead worker's late record changes nothing: its claim is not the current one
+    outbox.delivered(sessions, first, NOW, {"ts": "stale"}, PACE)
+    with sessions() as session:
+        assert outbox.backlog(session).pending == 1
+
+
+def test_a_doubt_is_cleared_only_by_a_delivery_or_a_refusal(sessions: sessionmaker[Session]) -> None:
+    owe(sessions, "post")
+    first = outbox.claim(sessions, NOW, LEASE)
+    assert first is not None
+    outbox.retry(sessions, first, NOW, "connection dropped", in_doubt=True)
+    looking = outbox.claim(sessions, NOW, LEASE)
+    assert looking is not None and looking.in_doubt
+    outbox.retry(sessions, looking, NOW, "ratelimited (the lookup)", in_doubt=False)
+    third = outbox.claim(sessions, NOW, LEASE)
+    assert third is not None and third.in_doubt  # still: look before sending
+    outbox.failed(sessions, third, "channel_not_found")
+    assert outbox.claim(sessions, NOW, LEASE) is None
+    with sessions() as session:
+        [row] = outbox.undelivered(session)
+        assert (row.state, row.in_doubt, row.last_error) == ("failed", False, "channel_not_found")
+
+
+def test_a_failed_effect_frees_its_lane(sessions: sessionmaker[Session]) -> None:
+    owe(sessions, "stuck", kind="invite")
+    owe(sessions, "next", kind="invite")
+    stuck = outbox.claim(sessions, NOW, LEASE)
+    assert stuck is not None and stuck.key == "stuck"
+    outbox.failed(sessions, stuck, "cant_invite")
+    following = outbox.claim(sessions, NOW, LEASE)
+    assert following is not None and following.key == "next"
+
+
+def test_edits_collapse_into_one_send_of_the_newest_state(sessions: sessionmaker[Session]) -> None:
+    def rearm(at: datetime) -> None:
+        with transaction(sessions) as session:
+            outbox.rearm(session, key="edit", kind="edit", lane="channel:a", now=at, payload={})
+
+    rearm(NOW)
+    rearm(NOW)
+    sending = outbox.claim(sessions, NOW, LEASE)
+    assert sending is not None
+    rearm(NOW)  # the state changed while the edit was in flight
+    outbox.delivered(sessions, sending, NOW, {}, PACE)
+    again = outbox.claim(sessions, NOW, LEASE)
+    assert again is not None and again.key == "edit" and again.version > sending.version  # one more
+    outbox.delivered(sessions, again, NOW, {}, PACE)
+    assert outbox.claim(sessions, NOW, LEASE) is None
+    rearm(NOW + timedelta(minutes=1))  # a finished edit is owed again on the next change
+    assert outbox.claim(sessions, NOW + timedelta(minutes=1), LEASE) is not None
+
+
+def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session]) -> None:
+    for n in range(30):
+        owe(sessions, f"e{n}", lane=f"channel:{n}", kind="invite")
+    got: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        barrier.wait()
+        while (claimed := outbox.claim(sessions, NOW, LEASE)) is not None:
+            with lock:
+                got.append(claimed.key)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == sorted(f"e{n}" for n in range(30))
+
+
+def test_when_the_next_effect_may_go(sessions: sessionmaker[Session]) -> None:
+    assert outbox.next_ready_at(sessions, NOW) is None
+    owe(sessions, "p1")
+    owe(sessions, "p2")
+    first = outbox.claim(sessions, NOW, LEASE)
+    assert first is not None
+    outbox.delivered(sessions, first, NOW, {}, PACE)
+    assert outbox.next_ready_at(sessions, NOW) == NOW + PACE  # p2 waits for the lane's pace
