@@ -11,6 +11,7 @@ before sending it again.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from bot.db.dialect import upsert_insert
+from bot.db.dialect import dialect_of, insert_for, upsert_insert
 from bot.db.engine import transaction
 from bot.db.models import OutboxEffect, OutboxLane
 
@@ -61,8 +62,9 @@ def owe(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Owe an effect once: the same key again (a retried request) adds nothing."""
-    values = _row(key, kind, lane, now, incident_id, actor, payload)
-    session.execute(upsert_insert(session, OutboxEffect).values(**values).on_conflict_do_nothing())
+    session.execute(
+        _owe_statement(dialect_of(session)), _row(key, kind, lane, now, incident_id, actor, payload)
+    )
     session.info[OWED] = True
 
 
@@ -81,22 +83,33 @@ def rearm(
     again with its version bumped. Repeats collapse into one send of the newest state; ``delay``
     lets a burst of changes collapse into one send (a finished effect is owed again after it)."""
     values = {**_row(key, kind, lane, now, incident_id, None, payload), "not_before": now + delay}
-    table = OutboxEffect.__table__
-    statement = upsert_insert(session, OutboxEffect).values(**values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "version": table.c.version + 1,
-                "payload": statement.excluded.payload,
-                # a pending one keeps its place and any back-off; a finished one is owed again now
-                "not_before": case((table.c.state == PENDING, table.c.not_before), else_=now + delay),
-                "attempts": case((table.c.state == PENDING, table.c.attempts), else_=0),
-                "state": PENDING,
-            },
-        )
-    )
+    session.execute(_rearm_statement(dialect_of(session)), values)
     session.info[OWED] = True
+
+
+@functools.cache
+def _owe_statement(dialect: str) -> Any:
+    """Built once: a change owes many effects, and building the statement costs more than running it."""
+    return insert_for(dialect, OutboxEffect.__table__).on_conflict_do_nothing(index_elements=["key"])
+
+
+@functools.cache
+def _rearm_statement(dialect: str) -> Any:
+    table = OutboxEffect.__table__
+    statement = insert_for(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "version": table.c.version + 1,
+            "payload": statement.excluded.payload,
+            # a pending one keeps its place and any back-off; a finished one is owed again from now
+            "not_before": case(
+                (table.c.state == PENDING, table.c.not_before), else_=statement.excluded.not_before
+            ),
+            "attempts": case((table.c.state == PENDING, table.c.attempts), else_=0),
+            "state": PENDING,
+        },
+    )
 
 
 def _row(

@@ -9,13 +9,14 @@ all. A replica that dies mid-way leaves nothing half done; another takes the row
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db.dialect import upsert_insert
+from bot.db.dialect import dialect_of, insert_for
 from bot.db.models import Incident, ScheduledWork
 
 UPDATE_REMINDER = "update_reminder"
@@ -31,14 +32,18 @@ def schedule(
     session: Session, incident_id: int, kind: str, due_at: datetime, key: str = "", **details: Any
 ) -> None:
     """Make ``kind`` due at ``due_at``, replacing any earlier time; runs in the caller's transaction."""
-    statement = upsert_insert(session, ScheduledWork).values(
-        incident_id=incident_id, kind=kind, key=key, due_at=due_at, attempts=0, details=details
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["incident_id", "kind", "key"],
-            set_={"due_at": due_at, "attempts": 0, "last_error": None, "details": details},
-        )
+    values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": due_at, "attempts": 0}
+    session.execute(_schedule_statement(dialect_of(session)), {**values, "details": details})
+
+
+@functools.cache
+def _schedule_statement(dialect: str) -> Any:
+    """Built once (a change schedules several things; building costs more than running)."""
+    statement = insert_for(dialect, ScheduledWork.__table__)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["incident_id", "kind", "key"],
+        set_={"due_at": excluded.due_at, "attempts": 0, "last_error": None, "details": excluded.details},
     )
 
 

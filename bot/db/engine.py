@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +36,7 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
             # lock); a read takes none, so in WAL mode reading never waits for a writer.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
+        _WRITERS[engine] = (threading.RLock(), timeout)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_timeout", timeout)
@@ -53,6 +56,13 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
 
 # Set on the connection of a transaction that changes things (see ``transaction``).
 WRITES = "incident_bot_writes"
+# SQLite takes one writer at a time; its busy handler polls with growing sleeps (up to 100 ms), so
+# writers of one process queue on a lock instead, and each starts the moment the last one ends.
+_WRITERS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = weakref.WeakKeyDictionary()
+
+
+class WriterBusy(Exception):
+    """Another change held the (SQLite) database's write lock for longer than the timeout."""
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -65,6 +75,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
     Everything that changes the database goes through here; a plain ``factory()`` session reads.
     """
-    with factory() as session, session.begin():
-        session.connection(execution_options={WRITES: True})
-        yield session
+    bind = factory.kw.get("bind")
+    writer = _WRITERS.get(bind) if isinstance(bind, Engine) else None
+    if writer is None:
+        with factory() as session, session.begin():
+            session.connection(execution_options={WRITES: True})
+            yield session
+        return
+    lock, timeout = writer
+    if not lock.acquire(timeout=timeout):
+        raise WriterBusy(f"another change held the database for over {timeout:g} s")
+    try:
+        with factory() as session, session.begin():
+            session.connection(execution_options={WRITES: True})
+            yield session
+    finally:
+        lock.release()

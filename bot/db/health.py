@@ -9,6 +9,8 @@ import time
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.db.engine import WriterBusy
+
 log = logging.getLogger("bot.database")
 
 
@@ -18,6 +20,8 @@ _CONTENTION = ("LockNotAvailable", "DeadlockDetected", "SerializationFailure", "
 
 def is_contention(exc: BaseException) -> bool:
     """Another change held what this one needed for too long (the database itself is fine)."""
+    if isinstance(exc, WriterBusy):
+        return True
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig

@@ -47,6 +47,12 @@ def _due(policy: Policy, incident: Incident, tier: Tier, start: datetime) -> dat
     return next_business_morning(start, policy.escalation.working_hours)
 
 
+def reaches(policy: Policy, names: tuple[str, ...]) -> bool:
+    """Whether any of the named targets names anyone (a target nobody filled in is skipped)."""
+    targets = policy.escalation.targets
+    return any(name in targets and targets[name].reachable for name in names)
+
+
 def plan(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
     """(Re)plan the time-based tiers of the incident's severity, counted from its declaration.
 
@@ -55,14 +61,20 @@ def plan(session: Session, policy: Policy, incident: Incident, now: datetime) ->
     work.cancel(session, incident.id, work.ESCALATION)
     if incident.status not in OPEN or incident.is_drill:  # a rehearsal never wakes anyone
         return
-    done = fired(session, incident.id)
     severity = incident.severity
     config = policy.escalation.for_severity(severity)
-    if config.at_declare and f"{severity}:{AT_DECLARE}" not in done:
+    tiers = [
+        (i, t) for i, t in enumerate(config.tiers) if t.when != "update-overdue" and reaches(policy, t.notify)
+    ]
+    at_declare = reaches(policy, config.at_declare)
+    if not tiers and not at_declare:
+        return  # nobody is configured to be told: nothing to plan (the default, until targets are filled in)
+    done = fired(session, incident.id)
+    if at_declare and f"{severity}:{AT_DECLARE}" not in done:
         work.schedule(session, incident.id, work.ESCALATION, now, key=f"{severity}:{AT_DECLARE}")
-    for index, tier in enumerate(config.tiers):
+    for index, tier in tiers:
         key = f"{severity}:{index}"
-        if tier.when == "update-overdue" or key in done:
+        if key in done:
             continue
         due = max(now, _due(policy, incident, tier, incident.declared_at))
         work.schedule(session, incident.id, work.ESCALATION, due, key=key)
@@ -75,7 +87,7 @@ def after_reminder(session: Session, policy: Policy, incident: Incident, reminde
     done = fired(session, incident.id)
     for index, tier in enumerate(policy.escalation.for_severity(incident.severity).tiers):
         key = f"{incident.severity}:{index}"
-        if tier.when != "update-overdue" or key in done:
+        if tier.when != "update-overdue" or key in done or not reaches(policy, tier.notify):
             continue
         if work.due_at(session, incident.id, work.ESCALATION, key) is None:
             due = _due(policy, incident, tier, reminded_at)
