@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, utcnow
 from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory
+from bot.in_flight import InFlight
 from bot.outbox import OWED
 from bot.policy import Policy
 from bot.settings import Settings
@@ -90,6 +91,18 @@ class _QuietAboutOurClient(logging.Filter):
         return "will be unused" not in record.getMessage()
 
 
+class _CountedApp(App):
+    """Bolt's app, counting the requests in flight (background work gives way to them)."""
+
+    def __init__(self, in_flight: InFlight, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._in_flight = in_flight
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self._in_flight.request():
+            return super().dispatch(req)
+
+
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
     engine = make_engine(settings.database_url, timeout=settings.database_timeout)
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
@@ -110,7 +123,8 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     _wake_after_commit(ctx)
     executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="after-ack")
     logging.getLogger("slack_bolt.App").addFilter(_QuietAboutOurClient())
-    bolt = App(
+    bolt = _CountedApp(
+        ctx.in_flight,
         client=slack.client,
         signing_secret=settings.slack_signing_secret or None,
         process_before_response=True,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db.health import DatabaseWatch
+from bot.in_flight import InFlight
 from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
@@ -32,6 +33,8 @@ class Context:
     clock: Clock
     people: People
     database: DatabaseWatch = field(default_factory=DatabaseWatch)
+    # Requests waiting for their ack: background work gives way to them.
+    in_flight: InFlight = field(default_factory=InFlight)
     # Wakes the delivery workers (set by the app once they exist).
     wake: Callable[[], None] = field(default=lambda: None)
 

@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident
+from bot.db.writers import background
 from bot.incidents import effects
 from bot.policy import COMMANDER_ROLE
 from bot.slack import delivery
@@ -139,14 +140,19 @@ class DeliveryWorkers:
         return self.ctx.settings.scheduler_tick
 
     def _work(self) -> None:
+        with background():  # a request waiting for its ack goes first
+            self._deliver()
+
+    def _deliver(self) -> None:
         while not self._stopping.is_set():
             with self._cond:
                 seen = self._wakes
+            self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
             try:
                 claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease)
                 self.ctx.database.worked()
             except Exception as exc:
-                if not self.ctx.database.failed(exc):
+                if not self.ctx.database.failed(exc) and not is_contention(exc):
                     log.exception("claiming outbox work failed")
                 self._wait(seen, self.poll)
                 continue
@@ -177,6 +183,10 @@ class DeliveryWorkers:
                 self._cond.wait(timeout)
 
     def _keep_leases(self) -> None:
+        with background():
+            self._renew_leases()
+
+    def _renew_leases(self) -> None:
         every = max(self.lease.total_seconds() / 3, 0.1)
         while not self._stopping.wait(every):
             held = list(self._held.values())

@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from bot import work
 from bot.context import Context
 from bot.db.engine import transaction
+from bot.db.health import is_contention
 from bot.db.models import Incident, TimelineEvent
+from bot.db.writers import background
 from bot.incidents import effects
 from schedules.jobs import JOBS
 
@@ -101,11 +103,14 @@ class Overviews:
 def safe_tick(ctx: Context, overviews: Overviews | None = None) -> None:
     """A tick that survives a database outage quietly (one warning, one line when it is back)."""
     try:
-        tick(ctx)
-        if overviews is not None:
-            overviews.refresh(ctx)
+        with background():  # a request waiting for its ack goes first
+            tick(ctx)
+            if overviews is not None:
+                overviews.refresh(ctx)
     except Exception as exc:
-        if not ctx.database.failed(exc):
+        if is_contention(exc):
+            log.warning("scheduler tick waited too long for the database; the next tick goes on")
+        elif not ctx.database.failed(exc):
             log.exception("scheduler tick failed")
         return
     ctx.database.worked()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.writers import WriterQueue
 
 
 def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
@@ -36,7 +37,7 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
             # lock); a read takes none, so in WAL mode reading never waits for a writer.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
-        _WRITERS[engine] = (threading.RLock(), timeout)
+        _WRITERS[engine] = (WriterQueue(), timeout)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_timeout", timeout)
@@ -56,13 +57,8 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
 
 # Set on the connection of a transaction that changes things (see ``transaction``).
 WRITES = "incident_bot_writes"
-# SQLite takes one writer at a time; its busy handler polls with growing sleeps (up to 100 ms), so
-# writers of one process queue on a lock instead, and each starts the moment the last one ends.
-_WRITERS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = weakref.WeakKeyDictionary()
-
-
-class WriterBusy(Exception):
-    """Another change held the (SQLite) database's write lock for longer than the timeout."""
+# SQLite takes one writer at a time: the writers of one process queue for it (see ``writers``).
+_WRITERS: weakref.WeakKeyDictionary[Engine, tuple[WriterQueue, float]] = weakref.WeakKeyDictionary()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -77,17 +73,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """
     bind = factory.kw.get("bind")
     writer = _WRITERS.get(bind) if isinstance(bind, Engine) else None
-    if writer is None:
-        with factory() as session, session.begin():
-            session.connection(execution_options={WRITES: True})
-            yield session
-        return
-    lock, timeout = writer
-    if not lock.acquire(timeout=timeout):
-        raise WriterBusy(f"another change held the database for over {timeout:g} s")
-    try:
-        with factory() as session, session.begin():
-            session.connection(execution_options={WRITES: True})
-            yield session
-    finally:
-        lock.release()
+    queued = writer[0].held(writer[1]) if writer else nullcontext()
+    with queued, factory() as session, session.begin():
+        session.connection(execution_options={WRITES: True})
+        yield session

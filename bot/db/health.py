@@ -9,7 +9,7 @@ import time
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.db.engine import WriterBusy
+from bot.db.writers import WriterBusy
 
 log = logging.getLogger("bot.database")
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot import outbox, work
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
@@ -140,6 +140,8 @@ def declare(
                 is_private=declaration.is_private,
                 fields=dict(declaration.fields),
                 is_drill=declaration.drill is not None,
+                roles=[],  # loaded (empty) already: the incident is returned as it was committed
+                messages=[],
             )
             session.add(incident)
             session.flush()
@@ -156,9 +158,8 @@ def declare(
                 drill=declaration.drill,
             )
             if declaration.commander:
-                session.add(
+                incident.roles.append(
                     RoleAssignment(
-                        incident_id=incident.id,
                         role=COMMANDER_ROLE,
                         user_id=declaration.commander,
                         assigned_by=declaration.declared_by,
@@ -180,12 +181,11 @@ def declare(
             if cadence:
                 incident.next_update_at = now + cadence
                 work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
-            escalation.plan(session, policy, incident, now)
+            escalation.plan(session, policy, incident, now, fresh=True)
             for n, (after, text) in enumerate(declaration.injects):
                 work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
             _owe_slack_side(session, policy, incident, declaration, now)
-        with sessions() as session:
-            return session.get_one(Incident, incident.id), True
+        return incident, True
     except IntegrityError:
         if declaration.source_key:
             existing = _by_source(sessions, declaration.source_key)
@@ -199,6 +199,13 @@ def _owe_slack_side(
 ) -> None:
     """In the incident's channel lane, in this order: the channel, its people, the announcement
     (pinned), the topic, then the declarer's confirmation; elsewhere, the announcements."""
+    with outbox.together(session):
+        _owe_declared(session, policy, incident, declaration, now)
+
+
+def _owe_declared(
+    session: Session, policy: Policy, incident: Incident, declaration: Declaration, now: datetime
+) -> None:
     effects.create_channel(session, policy, incident, now)
     people = [declaration.declared_by, declaration.commander or declaration.declared_by]
     effects.invite(session, policy, incident, people + list(declaration.responders), "declare", now)
@@ -215,4 +222,5 @@ def _owe_slack_side(
 
 def _by_source(sessions: sessionmaker[Session], source_key: str) -> Incident | None:
     with sessions() as session:
-        return session.scalars(select(Incident).where(Incident.source_key == source_key)).one_or_none()
+        found = session.scalars(select(Incident.id).where(Incident.source_key == source_key)).one_or_none()
+        return None if found is None else session.get_one(Incident, found)

@@ -170,6 +170,7 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
 
 def announced_places(session: Session, incident: Incident) -> list[str]:
     prefix = key(incident, "announce", "")
+    outbox.write_owed(session)
     query = select(OutboxEffect.key).where(
         OutboxEffect.incident_id == incident.id, OutboxEffect.key.startswith(prefix, autoescape=True)
     )

@@ -53,12 +53,14 @@ def reaches(policy: Policy, names: tuple[str, ...]) -> bool:
     return any(name in targets and targets[name].reachable for name in names)
 
 
-def plan(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
+def plan(session: Session, policy: Policy, incident: Incident, now: datetime, fresh: bool = False) -> None:
     """(Re)plan the time-based tiers of the incident's severity, counted from its declaration.
 
     Tiers already past fire now, once; tiers fired before (under any severity key) do not again.
+    A ``fresh`` incident (being declared) has nothing planned or fired yet.
     """
-    work.cancel(session, incident.id, work.ESCALATION)
+    if not fresh:
+        work.cancel(session, incident.id, work.ESCALATION)
     if incident.status not in OPEN or incident.is_drill:  # a rehearsal never wakes anyone
         return
     severity = incident.severity
@@ -69,7 +71,7 @@ def plan(session: Session, policy: Policy, incident: Incident, now: datetime) ->
     at_declare = reaches(policy, config.at_declare)
     if not tiers and not at_declare:
         return  # nobody is configured to be told: nothing to plan (the default, until targets are filled in)
-    done = fired(session, incident.id)
+    done = set() if fresh else fired(session, incident.id)
     if at_declare and f"{severity}:{AT_DECLARE}" not in done:
         work.schedule(session, incident.id, work.ESCALATION, now, key=f"{severity}:{AT_DECLARE}")
     for index, tier in tiers:

@@ -128,3 +128,34 @@ def test_when_the_next_effect_may_go(sessions: sessionmaker[Session]) -> None:
     assert first is not None
     outbox.delivered(sessions, first, NOW, {}, PACE)
     assert outbox.next_ready_at(sessions, NOW) == NOW + PACE  # p2 waits for the lane's pace
+    owe(sessions, "d1", lane="person:U1", kind="tell")  # not paced: ready now
+    assert outbox.next_ready_at(sessions, NOW) == NOW
+    held = outbox.claim(sessions, NOW, LEASE)
+    assert held is not None and held.key == "d1"
+    assert outbox.next_ready_at(sessions, NOW) == NOW + PACE  # d1 is held for its lease; p2 paced
+    outbox.retry(sessions, held, NOW + timedelta(seconds=5), "ratelimited", in_doubt=False)
+    second = outbox.claim(sessions, NOW + PACE, LEASE)
+    assert second is not None and second.key == "p2"
+    assert outbox.next_ready_at(sessions, NOW + PACE) == NOW + timedelta(seconds=5)  # d1's back-off
+
+
+def test_effects_owed_together_are_written_in_order_around_an_edit(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session, outbox.together(session):
+        for key in ("t1", "t2"):
+            outbox.owe(session, key=key, kind="pin", lane="channel:t", now=NOW)
+        outbox.rearm(session, key="t3", kind="topic", lane="channel:t", now=NOW)
+        outbox.owe(session, key="t2", kind="pin", lane="channel:t", now=NOW)  # owed already: nothing
+        outbox.owe(session, key="t4", kind="pin", lane="channel:t", now=NOW)
+    order = []
+    while (claimed := outbox.claim(sessions, NOW, LEASE)) is not None:
+        order.append(claimed.key)
+        outbox.delivered(sessions, claimed, NOW, {}, PACE)
+    assert order == ["t1", "t2", "t3", "t4"]
+    try:
+        with transaction(sessions) as session, outbox.together(session):
+            outbox.owe(session, key="lost", kind="pin", lane="channel:t", now=NOW)
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    with sessions() as session:
+        assert outbox.backlog(session).pending == 0  # a failed change owes nothing
