@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-GIVE_WAY = float(__import__("os").environ.get("GW", "0.25"))
+GIVE_WAY = 0.25
 
 
 class InFlight:
