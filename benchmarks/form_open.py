@@ -1,7 +1,8 @@
 """Form-open latency while a hundred paced posts wait their turn.
 
 Run: .venv/bin/python benchmarks/form_open.py [SAMPLES]
-One P1 incident, pacing at Slack's one post a second per channel; 100 updates arrive at once (200
+One P1 incident, pacing at Slack's one post a second per channel, the stand-in answering in
+50-300 ms as Slack does; 100 updates arrive at once (200
 posts to deliver: its channel and the thread under its announcement), and while they drain, people
 run ``/incident update`` (which opens the update form). The time from the command to the
 ``views.open`` call reaching Slack must stay under 1 s (a trigger_id dies after 3 s).
@@ -15,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import machine, percentile
+from common import SLACK_LATENCY, machine, percentile
 
 from playground.server import SlackStandIn
 from tests.e2e.db import pending_effects
@@ -29,6 +30,7 @@ def main() -> None:
     url = f"sqlite:///{tmp / 'bench.db'}"
     waits: list[float] = []
     with SlackStandIn() as standin:
+        standin.set_latency(*SLACK_LATENCY)
         bot = start_bot(tmp, bot_env(standin, url, LOG_LEVEL="WARNING", SLACK_CHANNEL_PACE="1"))
         try:
             channel = declare(standin, bot, url, "P1 Checkout is down").channel_id or ""

@@ -111,6 +111,21 @@ class FaultInjector:
         self._rates: _Rates | None = None
         self._holds: list[HoldHandle] = []
         self._hooks: list[HookHandle] = []
+        self._latency: tuple[float, float, random.Random] | None = None
+
+    def set_latency(self, low: float, high: float, seed: int) -> None:
+        if not 0 <= low <= high:
+            raise ValueError("latency must be 0 <= low <= high seconds")
+        with self._lock:
+            self._latency = (low, high, random.Random(seed)) if high > 0 else None
+
+    def delay(self) -> float:
+        """How long this call takes to answer (as Slack does: 50-300 ms is usual), in seconds."""
+        with self._lock:
+            if self._latency is None:
+                return 0.0
+            low, high, rng = self._latency
+            return rng.uniform(low, high)
 
     def before_reply(self, method: str, hook: ReplyHook, predicate: ArgsPredicate | None) -> HookHandle:
         handle = HookHandle(method, hook, predicate)
@@ -145,6 +160,7 @@ class FaultInjector:
         with self._lock:
             self._scripted.clear()
             self._rates = None
+            self._latency = None
             self._hooks.clear()
         self.release_all()
 

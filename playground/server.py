@@ -222,6 +222,11 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def set_latency(self, low: float, high: float | None = None, seed: int = 0) -> None:
+        """Answer every Web API call after a random ``low``..``high`` seconds (a seeded RNG), as
+        Slack does (roughly 50-300 ms); ``set_latency(0)`` answers at once again."""
+        self._faults.set_latency(low, low if high is None else high, seed)
+
     def before_reply(
         self, method: str, hook: ReplyHook, predicate: ArgsPredicate | None = None
     ) -> HookHandle:

@@ -51,6 +51,9 @@ class WebApi:
         args = decode_json_fields(raw_args)
         args.pop("token", None)
         self.faults.wait_if_held(method, args)
+        delay = self.faults.delay()
+        if delay:
+            time.sleep(delay)
         fault = self.faults.take(method)
         reply = (
             ApiReply(fault.status, fault.body, fault.headers)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -99,3 +100,17 @@ def test_wait_for_times_out_with_a_listing(standin: SlackStandIn, client: WebCli
     client.auth_test()
     with pytest.raises(AssertionError, match=r"auth\.test x1"):
         standin.wait_for("chat.postMessage", timeout=0.1)
+
+
+def test_latency_makes_every_call_take_its_time(standin: SlackStandIn, client: WebClient) -> None:
+    standin.set_latency(0.05, 0.08, seed=1)
+    for _ in range(3):
+        started = time.monotonic()
+        assert client.auth_test()["ok"] is True
+        assert time.monotonic() - started >= 0.05
+    standin.set_latency(0)
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started < 0.05
+    with pytest.raises(ValueError):
+        standin.set_latency(0.3, 0.1)
