@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from common import SLACK_LATENCY, Floor, load, machine, percentile
@@ -37,7 +38,7 @@ def requests(
     standin: SlackStandIn, sender: SignedSender, text: Callable[[int], str], count: int
 ) -> list[Callable[[], Reply]]:
     payloads = [standin.slash_command_payload(text=text(n)) for n in range(count)]
-    return [lambda p=p: sender.command(p) for p in payloads]
+    return [partial(sender.command, p) for p in payloads]
 
 
 def main() -> None:

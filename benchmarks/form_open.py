@@ -21,7 +21,7 @@ from common import SLACK_LATENCY, machine, percentile
 from playground.server import SlackStandIn
 from tests.e2e.db import pending_effects
 from tests.e2e.flows import declare
-from tests.e2e.harness import bot_env, start_bot
+from tests.e2e.harness import bot_env, opened_by, start_bot
 
 
 def main() -> None:
@@ -44,9 +44,7 @@ def main() -> None:
                 payload = standin.slash_command_payload(text="update", channel_id=channel)
                 sent = time.time()
                 bot.sender.command(payload)
-                opened = standin.wait_for(
-                    "views.open", lambda c, p=payload: c.args.get("trigger_id") == p["trigger_id"]
-                )
+                opened = standin.wait_for("views.open", opened_by(payload))
                 assert opened.ok, opened.response
                 waits.append(opened.at - sent)
                 time.sleep(0.5)

@@ -24,14 +24,14 @@ POLICY = "severities:\n  - {key: P1, label: Critical, response_target: 15m, upda
 
 
 def reason(call: Call) -> str:
-    key = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key")
+    key: str | None = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key")
     if key:
         return key.split("/", 1)[1]
     named = call.args.get("channel") or call.args.get("users") or call.args.get("name") or ""
     return f"{call.method} {named}".strip()
 
 
-def flow(standin: SlackStandIn, database_url: str, act: Callable[[], None]) -> list[Call]:
+def flow(standin: SlackStandIn, database_url: str, act: Callable[[], object]) -> list[Call]:
     standin.reset_calls()
     act()
     time.sleep(0.3)

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import cast
 
 from common import machine, percentile
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox, work
@@ -34,8 +34,8 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def fill(sessions: sessionmaker[Session], count: int) -> None:
     with transaction(sessions) as session:
-        session.execute(ScheduledWork.__table__.delete())
-        session.execute(Incident.__table__.delete())
+        session.execute(cast(Table, ScheduledWork.__table__).delete())
+        session.execute(cast(Table, Incident.__table__).delete())
         rows = [
             {"id": n + 1, "year": 2026, "number": n + 1, "title": f"t{n}", "severity": "P1",
              "status": "Investigating", "impact": "", "description": "", "service": "", "declared_by": "U0A",

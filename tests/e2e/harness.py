@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from playground.records import Call
 from playground.sender import Reply, SignedSender
 from playground.server import SlackStandIn
 
@@ -122,10 +124,23 @@ def answer(reply: Reply) -> dict[str, Any]:
     return reply.json
 
 
+def known_channel(standin: SlackStandIn, name_or_id: str) -> dict[str, Any]:
+    """The stand-in's snapshot of a channel that must exist."""
+    found = standin.channel(name_or_id)
+    assert found is not None, f"no channel {name_or_id!r} in the stand-in"
+    return found
+
+
+def opened_by(payload: Mapping[str, Any]) -> Callable[[Call], bool]:
+    """A ``wait_for`` predicate: the ``views.open`` call made with this payload's ``trigger_id``."""
+    return lambda c: c.args.get("trigger_id") == payload["trigger_id"]
+
+
 def state(view_values: dict[str, Any]) -> dict[str, Any]:
     """``state.values`` for a modal from {block_id: value}: str for text, ("select", v), ("checks", [..])."""
     values: dict[str, Any] = {}
     for block_id, value in view_values.items():
+        element: dict[str, Any]
         if isinstance(value, tuple) and value[0] == "select":
             element = {"type": "static_select", "selected_option": {"value": value[1]} if value[1] else None}
         elif isinstance(value, tuple) and value[0] == "checks":

@@ -16,7 +16,7 @@ from bot.db.models import StatusUpdate
 from playground.server import SlackStandIn
 from tests.e2e.db import read, wait_settled
 from tests.e2e.flows import declare
-from tests.e2e.harness import bot_env, start_bot
+from tests.e2e.harness import bot_env, known_channel, opened_by, start_bot
 
 UPDATES = 20
 
@@ -41,16 +41,14 @@ def test_a_burst_of_updates_never_delays_a_form(
             payload = standin.slash_command_payload(text=text, channel_id=channel)
             sent = time.time()
             bot.sender.command(payload)
-            opened = standin.wait_for(
-                "views.open", lambda c, p=payload: c.args.get("trigger_id") == p["trigger_id"], timeout=3
-            )
+            opened = standin.wait_for("views.open", opened_by(payload), timeout=3)
             assert opened.ok, opened.response
             assert opened.at - sent < 1.0, opened.at - sent
         wait_settled(database_url, timeout=90)
 
         posts = [c for c in standin.calls("chat.postMessage") if c.ok and "of the rollback" in c.args["text"]]
         places = Counter(c.response["channel"] for c in posts)
-        announcements = standin.channel("incident-response")["id"]  # type: ignore[index]
+        announcements = known_channel(standin, "incident-response")["id"]
         assert places == {channel: UPDATES, announcements: UPDATES}  # each update once in each place
         assert not [
             k for k, n in Counter((c.response["channel"], c.args["text"]) for c in posts).items() if n > 1

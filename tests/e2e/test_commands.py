@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
+from playground.sender import SendOptions
 from playground.server import SlackStandIn
-from tests.e2e.harness import YEAR, RunningBot, answer
+from tests.e2e.harness import YEAR, RunningBot, answer, known_channel
 from tests.slack_checks import check_message
 
 
 def command(
     standin: SlackStandIn, bot: RunningBot, text: str, channel: str = "C0GENERAL", user: str = "U0ALICE"
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
     reply = bot.sender.command(payload)
     assert reply.status == 200 and reply.elapsed < 3, reply
@@ -87,8 +89,13 @@ def test_acks_are_fast_while_slack_is_slow(standin: SlackStandIn, bot: RunningBo
 
 def test_unsigned_or_forged_requests_are_refused(standin: SlackStandIn, bot: RunningBot) -> None:
     payload = standin.slash_command_payload(text="declare P1 Forged")
-    for options in ({"bad_signature": True}, {"no_headers": True}, {"timestamp_offset": -600}):
-        reply = bot.sender.command(payload, **options)  # type: ignore[arg-type]
+    refusals: tuple[SendOptions, ...] = (
+        {"bad_signature": True},
+        {"no_headers": True},
+        {"timestamp_offset": -600},
+    )
+    for options in refusals:
+        reply = bot.sender.command(payload, **options)
         assert reply.status == 401, (options, reply)
     time.sleep(0.5)
     assert not standin.calls("conversations.create") and not standin.responses()
@@ -108,7 +115,7 @@ def test_a_taken_channel_name_gets_a_suffix(standin: SlackStandIn, bot: RunningB
 
     standin.add_channel(f"inc-{YEAR}-0001-payments-down")
     channel = declare(standin, bot, "P2 Payments down")
-    assert standin.channel(channel)["name"] == f"inc-{YEAR}-0001-payments-down-2"  # type: ignore[index]
+    assert known_channel(standin, channel)["name"] == f"inc-{YEAR}-0001-payments-down-2"
     attempts = [c.response.get("error") for c in standin.calls("conversations.create")]
     assert attempts == ["name_taken", None]
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.db.models import Incident
 from playground.demo import Demo, DemoOptions
 from tests.e2e.db import read
-from tests.e2e.harness import state
+from tests.e2e.harness import known_channel, state
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_a_drill_at_speed_scores_what_happened(demo: Demo, database_url: str) ->
         assert line in shown, (line, shown)
     assert "4 of 4 targets met" in card.args["text"]  # commander, Tech Lead, Scribe, updates
     # marked everywhere, paging nobody, telling no leadership
-    assert standin.channel(channel)["name"].startswith("drill-inc-")  # type: ignore[index]
+    assert known_channel(standin, channel)["name"].startswith("drill-inc-")
     assert standin.topic(channel).startswith("DRILL · ")
     assert "🧪 DRILL" in json.dumps(announcement["blocks"], ensure_ascii=False)
     injects = [m for m in standin.messages(channel) if m["text"].startswith("🧪 Drill inject")]

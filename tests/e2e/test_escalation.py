@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -67,7 +68,7 @@ def declare_without_commander(standin: SlackStandIn, bot: RunningBot, severity: 
     payload = standin.slash_command_payload(text="declare")
     bot.sender.command(payload)
     opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
-    form = {
+    form: dict[str, Any] = {
         "title": title,
         "severity": ("select", severity),
         "impact": "Users see errors",
@@ -101,7 +102,7 @@ def escalated(database_url: str) -> list[str]:
     return tiers
 
 
-def dms(standin: SlackStandIn, user: str) -> list[dict]:  # type: ignore[type-arg]
+def dms(standin: SlackStandIn, user: str) -> list[dict[str, Any]]:
     return [
         c.args
         for c in standin.calls("chat.postMessage")
@@ -109,7 +110,7 @@ def dms(standin: SlackStandIn, user: str) -> list[dict]:  # type: ignore[type-ar
     ]
 
 
-def posted_in(standin: SlackStandIn, channel: str) -> list[dict]:  # type: ignore[type-arg]
+def posted_in(standin: SlackStandIn, channel: str) -> list[dict[str, Any]]:
     return [
         c.args
         for c in standin.calls("chat.postMessage")
@@ -117,7 +118,7 @@ def posted_in(standin: SlackStandIn, channel: str) -> list[dict]:  # type: ignor
     ]
 
 
-def wait_until(check, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], object], timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not check() and time.monotonic() < deadline:
         time.sleep(0.05)

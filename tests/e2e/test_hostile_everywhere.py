@@ -12,7 +12,7 @@ from typing import Any
 from playground.server import SlackStandIn
 from tests.e2e.db import wait_settled
 from tests.e2e.flows import declare
-from tests.e2e.harness import RunningBot, state
+from tests.e2e.harness import RunningBot, opened_by, state
 from tests.slack_checks import check_message, check_view
 
 HOSTILE_SET = [
@@ -117,7 +117,7 @@ def test_the_hostile_set_through_every_command_and_field(
 
 def forms(standin: SlackStandIn, bot: RunningBot, channel: str, hostile: str) -> None:
     """Every text field of every form, filled with ``hostile`` (forms are not encoded by Slack)."""
-    fills = {
+    fills: dict[str, dict[str, Any]] = {
         "declare": {"title": hostile, "severity": ("select", "P3"), "impact": hostile, "description": hostile,
                     "service": hostile, "field:platform": hostile, "field:services": hostile,
                     "commander": ("checks", ["self"])},
@@ -128,9 +128,7 @@ def forms(standin: SlackStandIn, bot: RunningBot, channel: str, hostile: str) ->
     for name, values in fills.items():
         payload = standin.slash_command_payload(text=name, channel_id=channel)
         bot.sender.command(payload)
-        opened = standin.wait_for(
-            "views.open", lambda c, p=payload: c.args.get("trigger_id") == p["trigger_id"]
-        )
+        opened = standin.wait_for("views.open", opened_by(payload))
         view_id = opened.response["view"]["id"]
         reply = bot.sender.interaction(standin.view_submission_payload(state(values), view_id=view_id))
         assert reply.status == 200, reply.body

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def test_a_private_incident_stays_private(
     channel = incident.channel_id or ""
     assert set(standin.members(channel)) == {"UBOT", "U0ALICE", "U0BOB"}
 
-    def outside_posts() -> list[dict]:  # type: ignore[type-arg]
+    def outside_posts() -> list[dict[str, Any]]:
         return [
             c.args
             for c in standin.calls("chat.postMessage")

@@ -4,6 +4,8 @@ channel when it can and to the person who acted, and keeps as failed for `incide
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playground.server import SlackStandIn
 from tests.e2e.db import effects, wait_settled
 from tests.e2e.flows import declare
@@ -27,7 +29,7 @@ def test_removed_from_the_channel_the_bot_joins_again(
 
 
 def test_an_archived_channel_is_reported_once_and_kept_as_failed(
-    standin: SlackStandIn, bot: RunningBot, database_url: str, tmp_path: object
+    standin: SlackStandIn, bot: RunningBot, database_url: str, tmp_path: Path
 ) -> None:
     incident = declare(standin, bot, database_url, "P2 Orders stuck", user="U0BOB")
     channel = incident.channel_id or ""
@@ -57,5 +59,5 @@ def test_an_archived_channel_is_reported_once_and_kept_as_failed(
         )
         == 2
     )
-    listed = run_cli(["outbox"], bot_env(standin, database_url), tmp_path)  # type: ignore[arg-type]
+    listed = run_cli(["outbox"], bot_env(standin, database_url), tmp_path)
     assert listed.returncode == 0 and "failed" in listed.stdout and "last error: is_archived" in listed.stdout

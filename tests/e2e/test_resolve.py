@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, ScheduledWork
+from playground.records import Call
 from playground.server import SlackStandIn
 from tests.e2e.db import timeline_kinds
 from tests.e2e.harness import RunningBot, answer, bot_env, start_bot, state
@@ -112,10 +113,11 @@ def test_resolve_reopen_and_close(standin: SlackStandIn, bot: RunningBot, databa
         assert expected in text, expected
     assert_no_live_tokens(text)
     for where in ("incident-response", "leadership"):
-        standin.wait_for(
-            "chat.postMessage",
-            lambda c, w=where: w in str(c.args["channel"]) and "resolved after" in c.args["text"],
-        )
+
+        def resolved_in(c: Call, w: str = where) -> bool:
+            return w in str(c.args["channel"]) and "resolved after" in c.args["text"]
+
+        standin.wait_for("chat.postMessage", resolved_in)
     resolved_draft = standin.wait_for(
         "chat.postMessage", lambda c: c.args["channel"] == "U0CAROL" and "Resolved" in c.args["text"]
     )

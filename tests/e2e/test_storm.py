@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.db.models import ActionItem, Incident, TimelineEvent
 from playground.server import SlackStandIn
 from tests.e2e.db import effects, read, wait_settled
-from tests.e2e.harness import RunningBot, answer, bot_env, start_bot, state
+from tests.e2e.harness import RunningBot, answer, bot_env, known_channel, opened_by, start_bot, state
 
 FORM = {"title": "Search is down", "severity": ("select", "P2"), "commander": ("checks", ["self"])}
 
@@ -26,9 +26,7 @@ def open_form(standin: SlackStandIn, bot: RunningBot, text: str, channel: str, u
         payload = standin.slash_command_payload(text=text, channel_id=channel, user_id=user)
         bot.sender.command(payload)
         try:
-            call = standin.wait_for(
-                "views.open", lambda c, p=payload: c.args.get("trigger_id") == p["trigger_id"]
-            )
+            call = standin.wait_for("views.open", opened_by(payload))
         except AssertionError:
             continue
         if call.ok:
@@ -119,10 +117,10 @@ def storm(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:
     announced = Counter(
         c.response["channel"] for c in ok if c.args["text"].startswith("🚨 Incident declared")
     )
-    announce_channel = standin.channel("incident-response")["id"]  # type: ignore[index]
+    announce_channel = known_channel(standin, "incident-response")["id"]
     assert announced == Counter(
-        {channel: 1, second.channel_id: 1, announce_channel: 2, standin.channel("leadership")["id"]: 1}
-    )  # type: ignore[index]
+        {channel: 1, second.channel_id: 1, announce_channel: 2, known_channel(standin, "leadership")["id"]: 1}
+    )
     updates = Counter(c.response["channel"] for c in ok if "Replaying the stuck queue" in c.args["text"])
     assert updates == Counter({channel: 1, announce_channel: 1})
     resolved = [c for c in ok if "resolved after" in c.args["text"]]

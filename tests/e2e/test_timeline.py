@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -24,20 +26,27 @@ def declare(standin: SlackStandIn, bot: RunningBot, database_url: str) -> Incide
     return one(database_url, Incident)
 
 
-def one(database_url: str, model: type) -> Incident:  # type: ignore[type-arg]
+Model = TypeVar("Model", Incident, ActionItem)
+
+
+def one(database_url: str, model: type[Model]) -> Model:
+    """The newest row of ``model``."""
     engine = create_engine(database_url)
     with Session(engine) as session:
-        found = session.scalars(select(model).order_by(model.id.desc())).first()  # type: ignore[attr-defined]
+        found = session.scalars(select(model).order_by(model.id.desc())).first()
     engine.dispose()
-    return found  # type: ignore[no-any-return]
+    assert found is not None, f"no {model.__name__} in the database"
+    return found
 
 
-def command(standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE") -> dict:  # type: ignore[type-arg]
+def command(
+    standin: SlackStandIn, bot: RunningBot, text: str, channel: str, user: str = "U0ALICE"
+) -> dict[str, Any]:
     payload = standin.slash_command_payload(text=text, user_id=user, channel_id=channel)
     return answer(bot.sender.command(payload))
 
 
-def wait_until(check, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], object], timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not check() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -235,8 +244,8 @@ def check_action_items(standin: SlackStandIn, bot: RunningBot, database_url: str
     assert str(item.id) not in pending and len(pending) == 1
 
 
-def modal_state(values: dict) -> dict:  # type: ignore[type-arg]
-    out = {}
+def modal_state(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for block, value in values.items():
         if isinstance(value, tuple) and value[0] == "user":
             out[block] = {"value": {"type": "users_select", "selected_user": value[1]}}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,10 +20,10 @@ NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 POLICY = Policy()
 
 
-def declaration(**overrides: object) -> declaring.Declaration:
-    fields: dict[str, object] = {"title": "Checkout down", "severity": "P1", "declared_by": "U0ALICE"}
+def declaration(**overrides: Any) -> declaring.Declaration:
+    fields: dict[str, Any] = {"title": "Checkout down", "severity": "P1", "declared_by": "U0ALICE"}
     fields.update(overrides)
-    return validate(POLICY, **fields)  # type: ignore[arg-type]
+    return validate(POLICY, **fields)
 
 
 def test_fast_path_parsing() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
+from slack_bolt import App
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
@@ -34,7 +35,7 @@ def registered() -> list[tuple[str, str]]:
     from handlers import register_all
 
     recorder = Recorder()
-    register_all(recorder)  # type: ignore[arg-type]
+    register_all(cast(App, recorder))  # a stand-in that records what would be registered
     return recorder.listeners
 
 

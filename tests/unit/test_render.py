@@ -12,7 +12,7 @@ from bot.db.models import Incident, RoleAssignment, Status
 from bot.incidents.declare import TITLE_MAX
 from bot.policy import Policy
 from bot.slack.presenters import IncidentFacts, facts
-from bot.slack.render import Renderer, TemplateProblem
+from bot.slack.render import Message, Renderer, TemplateProblem
 from handlers.forms_views import DECLARE_LIMITS as LIMITS
 from handlers.router import SUBCOMMANDS
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
@@ -46,7 +46,7 @@ def incident(
     return item
 
 
-def all_messages(renderer: Renderer, i: IncidentFacts) -> dict[str, object]:
+def all_messages(renderer: Renderer, i: IncidentFacts) -> dict[str, Message]:
     return {
         "announcement": renderer.message("announcement", i=i),
         "status_card": renderer.message("status_card", i=i),
@@ -69,13 +69,13 @@ def all_messages(renderer: Renderer, i: IncidentFacts) -> dict[str, object]:
 def test_messages_are_valid_block_kit_and_escape_user_text(text: str) -> None:
     renderer = Renderer()
     i = facts(POLICY, incident(text), NOW)
-    for name, message in all_messages(renderer, i).items():
-        check_message(message)  # type: ignore[arg-type]
-        dumped = json.dumps(message.as_kwargs(), ensure_ascii=False)  # type: ignore[attr-defined]
+    for message in all_messages(renderer, i).values():
+        check_message(message)
+        dumped = json.dumps(message.as_kwargs(), ensure_ascii=False)
         assert_no_live_tokens(json.loads(dumped)["text"])
-        for block in message.blocks:  # type: ignore[attr-defined]
+        for block in message.blocks:
             if block["type"] != "header":
-                assert_no_live_tokens(json.dumps(block, ensure_ascii=False)), name
+                assert_no_live_tokens(json.dumps(block, ensure_ascii=False))
 
 
 def test_hostile_text_is_shown_literally_once_escaped() -> None:

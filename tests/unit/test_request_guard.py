@@ -111,6 +111,11 @@ def test_missing_or_odd_timestamp_is_401(timestamp: str) -> None:
         "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
         "HTTP_X_SLACK_SIGNATURE": EXPECTED,
     }
-    app = guard(lambda e, s: reached.append(b"") or [], SECRET, clock=At(TIMESTAMP))
+
+    def inner(_environ: dict[str, Any], _start_response: Any) -> list[bytes]:
+        reached.append(b"")
+        return []
+
+    app = guard(inner, SECRET, clock=At(TIMESTAMP))
     list(app(environ, lambda status, headers: statuses.append(status)))
     assert statuses == ["401 Unauthorized"] and reached == []

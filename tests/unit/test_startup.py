@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from bot import startup
 from bot.startup import StartupError
 
 
-def message(call: object, *args: object) -> str:
+def message(call: Callable[..., object], *args: object) -> str:
     with pytest.raises(StartupError) as raised:
-        call(*args)  # type: ignore[operator]
+        call(*args)
     text = str(raised.value)
     assert "\n" not in text
     return text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import work
@@ -24,7 +25,7 @@ def incident_ids(sessions: sessionmaker[Session], count: int) -> list[int]:
         declaration = declaring.validate(policy, title=f"t{n}", severity="P3", declared_by="U0A")
         ids.append(declaring.declare(sessions, policy, declaration, NOW)[0].id)
     with transaction(sessions) as session:
-        session.execute(ScheduledWork.__table__.delete())
+        session.execute(cast(Table, ScheduledWork.__table__).delete())
     return ids
 
 

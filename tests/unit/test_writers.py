@@ -35,7 +35,8 @@ def queue_up(
 
 
 def test_requests_go_in_arrival_order_before_background_work() -> None:
-    queue, order = WriterQueue(), []
+    queue = WriterQueue()
+    order: list[str] = []
     queue.acquire(1)
     threads = [
         queue_up(queue, order, "tick", in_background=True),
@@ -50,7 +51,8 @@ def test_requests_go_in_arrival_order_before_background_work() -> None:
 
 def test_background_work_that_waited_long_enough_goes_next(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writers, "AGE", 0.0)
-    queue, order = WriterQueue(), []
+    queue = WriterQueue()
+    order: list[str] = []
     queue.acquire(1)
     threads = [queue_up(queue, order, "delivery", in_background=True), queue_up(queue, order, "request")]
     queue.release()
@@ -75,7 +77,12 @@ def test_the_holder_may_take_it_again_and_a_timed_out_waiter_leaves_the_line() -
         waiter.join(5)
         assert len(failed) == 1 and queue.waiting == 0
     taken = threading.Event()
-    other = threading.Thread(target=lambda: queue.acquire(1) or taken.set())
+
+    def take_and_note() -> None:
+        queue.acquire(1)
+        taken.set()
+
+    other = threading.Thread(target=take_and_note)
     other.start()
     other.join(5)
     assert taken.is_set()  # released fully: free for the next

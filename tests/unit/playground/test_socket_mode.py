@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
@@ -26,7 +27,7 @@ def sm_client(standin: SlackStandIn) -> Iterator[tuple[SocketModeClient, list[st
         on_message_listeners=[raw.append],
     )
 
-    def on_request(sm: SocketModeClient, request: SocketModeRequest) -> None:
+    def on_request(sm: BaseSocketModeClient, request: SocketModeRequest) -> None:
         received.append(request)
         sm.send_socket_mode_response(
             SocketModeResponse(envelope_id=request.envelope_id, payload={"text": f"ack {request.type}"})
