@@ -23,12 +23,50 @@ from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 POLICY = "severities:\n  - {key: P1, label: Critical, response_target: 15m, update_cadence: 4s}\n"
 
 
-def reason(call: Call) -> str:
-    key: str | None = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key")
-    if key:
-        return key.split("/", 1)[1]
-    named = call.args.get("channel") or call.args.get("users") or call.args.get("name") or ""
-    return f"{call.method} {named}".strip()
+# Why each kind of post is sent, by the message its idempotency key names.
+POSTS = {
+    "announce": "the announcement",
+    "role_dm": "a DM to the new role holder: what the role means and where the channel is",
+    "role_changed": "the role change, said in the incident channel",
+    "update": "the update",
+    "update_reminder": "the commander is reminded that an update is due",
+    "statuspage_draft": "a DM to the commander with a status-page draft of the resolution",
+    "resolution": "the resolution",
+}
+# Why each other call is made.
+CALLS = {
+    "conversations.create": "the incident's own channel",
+    "conversations.invite": "the person who declared (or took a role) joins the channel",
+    "conversations.setTopic": "the topic shows severity, status and commander",
+    "pins.add": "the announcement is pinned in the incident channel",
+    "chat.update": "the announcement shows the new state",
+    "views.open": "the resolve form (summary, root cause, fix)",
+}
+
+
+def reason(call: Call, names: dict[str, str]) -> str:
+    """The call, where it went and why, e.g. ``chat.postMessage`` to #leadership: the announcement."""
+    channel = str(call.args.get("channel") or "")
+    where = f" {names.get(channel, channel)}" if channel else ""
+    key: str = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key") or ""
+    if call.method == "chat.postMessage" and key:
+        tail = key.split("/", 1)[1]  # after the incident: announce/<place> or <event>/<message>@<place>
+        kind = "announce" if tail.startswith("announce/") else tail.split("/", 1)[-1].split("@", 1)[0]
+        why = POSTS.get(kind, kind)
+    else:
+        why = CALLS.get(call.method, "")
+    return f"`{call.method}`{where}: {why}"
+
+
+def channel_names(standin: SlackStandIn, calls: list[Call]) -> dict[str, str]:
+    """``#name`` for each channel the calls went to (``DM`` for a person)."""
+    names: dict[str, str] = {}
+    for call in calls:
+        channel = str(call.args.get("channel") or "")
+        found = standin.channel(channel) if channel else None
+        if channel:
+            names[channel] = f"#{found['name']}" if found and found.get("name") else f"DM {channel}"
+    return names
 
 
 def flow(standin: SlackStandIn, database_url: str, act: Callable[[], object]) -> list[Call]:
@@ -82,13 +120,14 @@ def main() -> None:
                 )
 
             results["resolution"] = flow(standin, url, resolving)
+            names = channel_names(standin, [c for calls in results.values() for c in calls])
         finally:
             bot.stop()
     print(f"Slack calls per flow ({machine()})\n")
     print("| flow | calls | each call and its reason |")
     print("|---|---|---|")
     for name, calls in results.items():
-        shown = "; ".join(f"`{c.method}` {reason(c)}" for c in calls)
+        shown = "; ".join(reason(c, names) for c in calls)
         print(f"| {name} | {len(calls)} | {shown} |")
 
 

@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from bot import work
 from bot.clock import Clock, utcnow
 from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory
@@ -71,14 +72,19 @@ class BotApp:
 
 
 def _wake_after_commit(ctx: Context) -> None:
-    """A transaction that owed Slack something wakes the delivery workers once it is committed."""
+    """A transaction that owed Slack something wakes the delivery workers once it is committed; one
+    that scheduled work tells the scheduler when it comes due."""
 
     def after_commit(session: Session) -> None:
         if session.info.pop(OWED, False):
             ctx.wake()
+        due = session.info.pop(work.SOONEST, None)
+        if due is not None:
+            ctx.work_due(due)
 
     def after_rollback(session: Session) -> None:
         session.info.pop(OWED, None)
+        session.info.pop(work.SOONEST, None)
 
     event.listen(ctx.sessions, "after_commit", after_commit)
     event.listen(ctx.sessions, "after_soft_rollback", lambda session, _previous: after_rollback(session))
@@ -104,7 +110,13 @@ class _CountedApp(App):
 
 
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
-    engine = make_engine(settings.database_url, timeout=settings.database_timeout)
+    engine = make_engine(
+        settings.database_url,
+        timeout=settings.database_timeout,
+        # a connection kept for each thread that often needs one (requests, delivery, the scheduler
+        # and the lease keeper), so none waits for the pool; the after-ack threads open more
+        connections=(settings.http_threads + settings.delivery_workers + 2, settings.worker_threads),
+    )
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
     outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))
     ctx = Context(
@@ -139,4 +151,5 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     log.debug("serving %s", ctx.people.identity.get("team_id"))  # asked once at start, not by a request
     bolt.use(own_workspace_only)
     register_all(bolt)
-    return BotApp(ctx=ctx, bolt=bolt, scheduler=make_scheduler(ctx), delivery=delivery, executor=executor)
+    scheduler = make_scheduler(ctx)
+    return BotApp(ctx=ctx, bolt=bolt, scheduler=scheduler, delivery=delivery, executor=executor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -37,6 +38,8 @@ class Context:
     in_flight: InFlight = field(default_factory=InFlight)
     # Wakes the delivery workers (set by the app once they exist).
     wake: Callable[[], None] = field(default=lambda: None)
+    # Tells the scheduler that committed work comes due at this time (set by the app).
+    work_due: Callable[[datetime], None] = field(default=lambda _due: None)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Context:
         return self  # shared services: Bolt copies its context for lazy listeners, this stays one

@@ -38,7 +38,12 @@ class Settings(BaseSettings):
     slack_channel_pace: float = Field(
         default=1.0, ge=0, description="Seconds between the bot's messages in one channel (Slack's limit)"
     )
-    delivery_workers: int = Field(default=4, ge=1, le=64, description="Threads sending the outbox to Slack")
+    delivery_workers: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Threads sending the outbox to Slack (each mostly waits for Slack's answer)",
+    )
     delivery_lease: float = Field(
         default=30.0,
         gt=0,

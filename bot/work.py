@@ -13,7 +13,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.dialect import dialect_of, insert_for
@@ -28,12 +28,18 @@ DRILL_INJECT = "drill_inject"
 KEEP_AFTER_END = (FOLLOW_UP,)
 
 
+# Set on a session that scheduled work: the soonest due time, for the scheduler once committed.
+SOONEST = "work.soonest"
+
+
 def schedule(
     session: Session, incident_id: int, kind: str, due_at: datetime, key: str = "", **details: Any
 ) -> None:
     """Make ``kind`` due at ``due_at``, replacing any earlier time; runs in the caller's transaction."""
     values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": due_at, "attempts": 0}
     session.execute(_schedule_statement(dialect_of(session)), {**values, "details": details})
+    soonest = session.info.get(SOONEST)
+    session.info[SOONEST] = due_at if soonest is None else min(soonest, due_at)
 
 
 @functools.cache
@@ -83,6 +89,11 @@ def take_due(session: Session, now: datetime) -> ScheduledWork | None:
         .with_for_update(skip_locked=True, of=[ScheduledWork, Incident])
     )
     return session.scalars(query).first()
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the soonest row comes due (one read of the end of the due-time index)."""
+    return session.scalar(select(func.min(ScheduledWork.due_at)))
 
 
 def done(session: Session, row: ScheduledWork, again_at: datetime | None) -> None:

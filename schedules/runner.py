@@ -3,13 +3,16 @@
 APScheduler keeps only the tick itself, in memory (its job stores must never be shared between
 processes). Due work lives in the ``scheduled_work`` table, so a restart loses nothing and
 several replicas never do the same work twice: each tick takes due rows one at a time, each in
-its own transaction with the decision it leads to (see ``bot.work``).
+its own transaction with the decision it leads to (see ``bot.work``). When work comes due before
+the next tick (the table says so after a tick; a commit that scheduled it says so at once), one
+extra run is set for that moment: a reminder goes when it is due, not up to a tick later.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
@@ -29,12 +32,14 @@ log = logging.getLogger(__name__)
 MAX_PER_TICK = 500
 
 
-def tick(ctx: Context) -> int:
-    """Do what is due, one row per transaction. Returns how many rows were handled."""
+def tick(ctx: Context) -> datetime | None:
+    """Do what is due, one row per transaction. Returns when the next row comes due (None: no
+    row is waiting; now or earlier: this tick stopped at ``MAX_PER_TICK``)."""
     handled = 0
     while handled < MAX_PER_TICK and run_next(ctx):
         handled += 1
-    return handled
+    with ctx.sessions() as session:
+        return work.next_due(session)
 
 
 def run_next(ctx: Context) -> bool:
@@ -70,10 +75,11 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(timezone="UTC")
+    ticker = Ticker(ctx, scheduler)
+    ctx.work_due = ticker.consider
     scheduler.add_job(
-        safe_tick,
+        ticker,
         "interval",
-        args=[ctx, Overviews()],
         seconds=ctx.settings.scheduler_tick,
         id="tick",
         max_instances=1,
@@ -81,6 +87,49 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
         misfire_grace_time=None,
     )
     return scheduler
+
+
+class Ticker:
+    """The tick, run every ``SCHEDULER_TICK`` seconds and once more when work comes due sooner."""
+
+    SOON = "tick-soon"
+
+    def __init__(self, ctx: Context, scheduler: BackgroundScheduler) -> None:
+        self.ctx, self.scheduler = ctx, scheduler
+        self.overviews = Overviews()
+        self._running = threading.Lock()  # the regular tick and the extra run never overlap
+        self._lock = threading.Lock()
+        self._extra: datetime | None = None  # when the extra run is set for (the clock's time)
+
+    def __call__(self) -> None:
+        if not self._running.acquire(blocking=False):
+            return  # the run in progress sets the next one when it ends
+        with self._lock:
+            self._extra = None
+        try:
+            soonest = safe_tick(self.ctx, self.overviews)
+        finally:
+            self._running.release()
+        if soonest is not None:
+            self.consider(soonest)
+
+    def consider(self, due: datetime) -> None:
+        """Work comes due at ``due``: run then if the regular tick would come later."""
+        wait = (due - self.ctx.clock()).total_seconds()
+        if wait >= self.ctx.settings.scheduler_tick:
+            return  # a regular tick sees it first
+        with self._lock:
+            if self._extra is not None and self._extra <= due:
+                return
+            self._extra = due
+            self.scheduler.add_job(
+                self,
+                "date",
+                run_date=datetime.now(UTC) + timedelta(seconds=max(wait, 0.0)),
+                id=self.SOON,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
 
 class Overviews:
@@ -100,11 +149,12 @@ class Overviews:
         self.seen = latest
 
 
-def safe_tick(ctx: Context, overviews: Overviews | None = None) -> None:
-    """A tick that survives a database outage quietly (one warning, one line when it is back)."""
+def safe_tick(ctx: Context, overviews: Overviews | None = None) -> datetime | None:
+    """A tick that survives a database outage quietly (one warning, one line when it is back).
+    Returns when the next row comes due, as ``tick`` does (None after a failure)."""
     try:
         with background():  # a request waiting for its ack goes first
-            tick(ctx)
+            soonest = tick(ctx)
             if overviews is not None:
                 overviews.refresh(ctx)
     except Exception as exc:
@@ -112,5 +162,6 @@ def safe_tick(ctx: Context, overviews: Overviews | None = None) -> None:
             log.warning("scheduler tick waited too long for the database; the next tick goes on")
         elif not ctx.database.failed(exc):
             log.exception("scheduler tick failed")
-        return
+        return None
     ctx.database.worked()
+    return soonest

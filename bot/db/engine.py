@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.writers import WriterQueue
 
 
-def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, timeout: float = 30.0, connections: tuple[int, int] | None = None, **kwargs: Any
+) -> Engine:
     """An engine for ``url`` that waits at most ``timeout`` seconds to connect or for a lock.
+    ``connections``: on PostgreSQL, how many connections the pool keeps once opened and how many
+    more it may open for a while (SQLAlchemy's default: 5 and 10).
 
     SQLite gets WAL, foreign keys and a busy timeout for concurrent writers.
     """
@@ -41,6 +45,9 @@ def make_engine(url: str, timeout: float = 30.0, **kwargs: Any) -> Engine:
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_timeout", timeout)
+        if connections is not None:
+            kwargs.setdefault("pool_size", connections[0])
+            kwargs.setdefault("max_overflow", connections[1])
     engine = create_engine(
         url, pool_pre_ping=True, connect_args={"connect_timeout": max(1, round(timeout))}, **kwargs
     )

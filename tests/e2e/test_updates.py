@@ -128,6 +128,26 @@ def test_reminders_arrive_on_time_repeat_and_restart_after_an_update(
     assert kinds.count("reminder_sent") >= 3 and "update_posted" in kinds
 
 
+def test_a_reminder_goes_when_due_not_at_the_next_tick(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, policy_file: Path
+) -> None:
+    # a tick every 60 s: only the scheduler being told when work comes due can send these on time
+    env = bot_env(standin, database_url, INCIDENT_BOT_CONFIG=str(policy_file), SCHEDULER_TICK="60")
+    bot = start_bot(tmp_path, env)
+    try:
+        start = time.time()
+        incident = declare(standin, bot, database_url, "P1 Checkout down")
+        deadline = time.monotonic() + 3 * CADENCE + 5
+        while len(reminders(standin, incident.channel_id)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first, second = reminders(standin, incident.channel_id)[:2]
+        assert CADENCE - 0.2 <= first - start <= CADENCE + 1.5  # told at the declare's commit
+        assert CADENCE - 0.2 <= second - first <= CADENCE + 1.5  # told by the run that sent the first
+    finally:
+        assert bot.stop() == 0, bot.log()
+    assert "Traceback" not in bot.log() and "WARNING" not in bot.log(), bot.log()
+
+
 def test_no_cadence_no_reminders_and_snooze_delays_once(
     standin: SlackStandIn, fast_bot: RunningBot, database_url: str
 ) -> None:
