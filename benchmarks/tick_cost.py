@@ -4,8 +4,8 @@ Run: .venv/bin/python benchmarks/tick_cost.py [DATABASE_URL] [N ...]
 The tick is the scheduler's own code (``schedules.runner``): one transaction with one indexed SELECT
 (… FOR UPDATE SKIP LOCKED on PostgreSQL) for the oldest due row, then one read of whether any
 incident changed (for the App Home overviews). Beside it, the delivery workers' one read for a
-deliverable outbox effect. Uses a throwaway SQLite file unless a URL is given; on PostgreSQL give
-an empty database.
+deliverable outbox effect. Uses a throwaway SQLite file unless a URL is given (or "" for it, to
+name sizes); on PostgreSQL give an empty database.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def fill(sessions: sessionmaker[Session], count: int) -> None:
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    url = (len(sys.argv) > 1 and sys.argv[1]) or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     sizes = [int(n) for n in sys.argv[2:]] or [10, 1000, 10000, 100000]
     upgrade(url)
     engine = make_engine(url)

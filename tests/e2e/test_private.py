@@ -20,9 +20,8 @@ SECRET_TITLE = "Customer PII exposed in logs"
 SECRET_IMPACT = "Emails of 40k users readable by support staff"
 
 
-def test_a_private_incident_stays_private(
-    standin: SlackStandIn, bot: RunningBot, database_url: str, tmp_path: Path
-) -> None:
+def declare_private(standin: SlackStandIn, bot: RunningBot, responders: list[str]) -> dict[str, Any]:
+    """Alice declares a private P1 through the form; the command's payload."""
     payload = standin.slash_command_payload(text="declare", user_id="U0ALICE")
     bot.sender.command(payload)
     opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
@@ -34,8 +33,16 @@ def test_a_private_incident_stays_private(
         "private": ("checks", ["private"]),
     }
     values = state(form)
-    values["responders"] = {"value": {"type": "multi_users_select", "selected_users": ["U0BOB"]}}
+    if responders:
+        values["responders"] = {"value": {"type": "multi_users_select", "selected_users": responders}}
     bot.sender.interaction(standin.view_submission_payload(values, view_id=opened.response["view"]["id"]))
+    return payload
+
+
+def test_a_private_incident_stays_private(
+    standin: SlackStandIn, bot: RunningBot, database_url: str, tmp_path: Path
+) -> None:
+    payload = declare_private(standin, bot, responders=["U0BOB"])
     standin.wait_for_response(payload["response_url"], timeout=10)
     engine = create_engine(database_url)
     with Session(engine) as session:
@@ -123,19 +130,7 @@ def test_people_outside_learn_only_that_a_private_incident_needs_them(
     )
     bot = start_bot(tmp_path, bot_env(standin, database_url, INCIDENT_BOT_CONFIG=str(policy)))
     try:
-        payload = standin.slash_command_payload(text="declare", user_id="U0ALICE")
-        bot.sender.command(payload)
-        opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
-        form = {
-            "title": SECRET_TITLE,
-            "severity": ("select", "P1"),
-            "impact": SECRET_IMPACT,
-            "commander": ("checks", ["self"]),
-            "private": ("checks", ["private"]),
-        }
-        bot.sender.interaction(
-            standin.view_submission_payload(state(form), view_id=opened.response["view"]["id"])
-        )
+        declare_private(standin, bot, responders=[])
         dm = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0DAVE")
         check_message(dm.args)
         shown = json.dumps(dm.args)
