@@ -249,6 +249,36 @@ def _released() -> dict[str, Any]:
     return {"claimed_until": None, "claim_token": None}
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A pending effect as it was read: its version tells whether it was owed again since."""
+
+    id: int
+    version: int
+
+
+def pending(session: Session, key: str) -> Owed | None:
+    """The pending effect with this key, if any."""
+    query = select(OutboxEffect.id, OutboxEffect.version)
+    row = session.execute(query.where(OutboxEffect.key == key, OutboxEffect.state == PENDING)).first()
+    return None if row is None else Owed(row.id, row.version)
+
+
+def shown(session: Session, owed: Owed, now: datetime, why: str) -> None:
+    """Finish an edit whose state a later send already showed, unless it was owed again since (a
+    newer change that send did not show) or somebody holds it."""
+    session.execute(
+        update(OutboxEffect)
+        .where(
+            OutboxEffect.id == owed.id,
+            OutboxEffect.version == owed.version,
+            OutboxEffect.state == PENDING,
+            OutboxEffect.claimed_until.is_(None),
+        )
+        .values(state=DELIVERED, delivered_at=now, result={"skipped": why})
+    )
+
+
 def delivered(
     sessions: sessionmaker[Session],
     claimed: Claimed,

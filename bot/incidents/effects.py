@@ -160,7 +160,7 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
     message = announcement_message(incident, place)
     _owe(
         session, policy, incident, place, "post", key(incident, "announce", place), now,
-        message=message, record_as=PURPOSE[place], data={},
+        message=message, record_as=PURPOSE[place], data={}, refreshed_by=key(incident, "edit", place),
     )  # fmt: skip
     if place == INCIDENT:
         _owe(

@@ -84,12 +84,17 @@ def deliver(ctx: Context, claimed: outbox.Claimed) -> Delivery:
     """Carry out one effect; what it means for the outbox is in the outcome."""
     ceiling = ctx.settings.slack_retry_after
     try:
-        incident = None
+        incident, refresh = None, None
         if claimed.incident_id is not None:
             with ctx.sessions() as session:  # read and closed: no transaction is held across Slack calls
+                # the edit owed for this post, read first: the incident read next shows its change
+                if claimed.payload.get("refreshed_by") and not claimed.in_doubt:
+                    refresh = outbox.pending(session, claimed.payload["refreshed_by"])
                 incident = session.get(Incident, claimed.incident_id)
             if incident is None:
                 return Done({"skipped": "the incident is gone"})
+        if claimed.kind == "post":
+            return Done(_post(ctx, claimed, incident, refresh))
         return Done(SENDERS[claimed.kind](ctx, claimed, incident))
     except effect_messages.Gone as gone:
         return Done({"skipped": str(gone)})
@@ -167,7 +172,12 @@ def _since(claimed: outbox.Claimed) -> float:
 Sender = Callable[[Context, outbox.Claimed, Incident | None], dict[str, Any] | None]
 
 
-def _post(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> dict[str, Any]:
+def _post(
+    ctx: Context, claimed: outbox.Claimed, incident: Incident | None, refresh: outbox.Owed | None = None
+) -> dict[str, Any]:
+    """Post a message (found in the channel instead if an earlier attempt may have posted it).
+    ``refresh``: the edit owed for this message, read before the incident it is rendered from; a
+    message rendered now shows that edit's state, so it is not sent (unless owed again since)."""
     assert incident is not None
     payload = claimed.payload
     channel = _target(ctx, incident, payload["place"])
@@ -187,10 +197,14 @@ def _post(ctx: Context, claimed: outbox.Claimed, incident: Incident | None) -> d
         if thread_ts:
             extra["thread_ts"] = thread_ts
         found = ctx.outbound.post(channel, message, **extra)
+    else:
+        refresh = None  # posted by an earlier attempt, from an older state
     channel_id, ts = found
     if payload.get("record_as"):
         with transaction(ctx.sessions) as writing:
             slack_state.record_message(writing, incident.id, payload["record_as"], channel_id, ts)
+            if refresh is not None:
+                outbox.shown(writing, refresh, ctx.clock(), "the message was posted showing this state")
     return {"channel": channel_id, "ts": ts}
 
 

@@ -22,6 +22,9 @@ from tests.e2e.harness import RunningBot, bot_env, start_bot, state
 from tests.slack_checks import check_message, check_view
 
 CADENCE = 3.0
+# Between two posts as Slack receives them: a cadence, less however late the first one reached Slack
+# (never due early, but a post may spend a moment in delivery on a busy machine).
+EARLIEST_GAP = CADENCE - 1.0
 POLICY = f"""
 severities:
   - {{key: P1, label: Critical, response_target: 15m, update_cadence: {int(CADENCE)}s}}
@@ -109,7 +112,7 @@ def test_reminders_arrive_on_time_repeat_and_restart_after_an_update(
     while len(reminders(standin, channel)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     second = reminders(standin, channel)[1]
-    assert CADENCE - 0.2 <= second - first <= CADENCE + 1.5
+    assert EARLIEST_GAP <= second - first <= CADENCE + 1.5
     # an update resets the clock
     command(standin, fast_bot, "update Rolled back the deploy; errors dropping", channel or "")
     update_at = standin.wait_for("chat.postMessage", lambda c: "Rolled back" in str(c.args.get("text"))).at
@@ -120,7 +123,7 @@ def test_reminders_arrive_on_time_repeat_and_restart_after_an_update(
     while len(reminders(standin, channel)) == count and time.monotonic() < deadline:
         time.sleep(0.1)
     after = reminders(standin, channel)[count]
-    assert CADENCE - 0.2 <= after - update_at <= CADENCE + 1.5
+    assert EARLIEST_GAP <= after - update_at <= CADENCE + 1.5
     with db(database_url) as session:
         kinds = list(
             session.scalars(select(TimelineEvent.kind).where(TimelineEvent.incident_id == incident.id))
@@ -142,7 +145,7 @@ def test_a_reminder_goes_when_due_not_at_the_next_tick(
             time.sleep(0.1)
         first, second = reminders(standin, incident.channel_id)[:2]
         assert CADENCE - 0.2 <= first - start <= CADENCE + 1.5  # told at the declare's commit
-        assert CADENCE - 0.2 <= second - first <= CADENCE + 1.5  # told by the run that sent the first
+        assert EARLIEST_GAP <= second - first <= CADENCE + 1.5  # told by the run that sent the first
     finally:
         assert bot.stop() == 0, bot.log()
     assert "Traceback" not in bot.log() and "WARNING" not in bot.log(), bot.log()
@@ -330,7 +333,7 @@ def test_a_reminder_missed_while_down_is_sent_once_after_restart(
         while len(reminders(standin, incident.channel_id)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         sent = reminders(standin, incident.channel_id)
-        assert CADENCE - 0.2 <= sent[1] - sent[0] <= CADENCE + 1.5
+        assert EARLIEST_GAP <= sent[1] - sent[0] <= CADENCE + 1.5
     finally:
         assert bot.stop() == 0
 

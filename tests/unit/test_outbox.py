@@ -99,6 +99,34 @@ def test_edits_collapse_into_one_send_of_the_newest_state(sessions: sessionmaker
     assert outbox.claim(sessions, NOW + timedelta(minutes=1), LEASE) is not None
 
 
+def test_an_edit_a_post_already_showed_is_finished_unless_owed_again(sessions: sessionmaker[Session]) -> None:
+    def rearm() -> None:
+        with transaction(sessions) as session:
+            outbox.rearm(session, key="edit", kind="edit", lane="channel:a", now=NOW, payload={})
+
+    def shown(read: outbox.Owed) -> None:
+        with transaction(sessions) as session:
+            outbox.shown(session, read, NOW, "posted showing it")
+
+    rearm()
+    with sessions() as session:
+        read = outbox.pending(session, "edit")
+    assert read is not None
+    rearm()  # a change after the post was rendered: it is owed again
+    shown(read)
+    again = outbox.claim(sessions, NOW, LEASE)
+    assert again is not None and again.key == "edit"  # still sent
+    outbox.delivered(sessions, again, NOW, {}, PACE)
+    rearm()
+    with sessions() as session:
+        read = outbox.pending(session, "edit")
+    assert read is not None
+    shown(read)  # nothing changed since the read: nothing left to send
+    assert outbox.claim(sessions, NOW, LEASE) is None
+    with sessions() as session:
+        assert outbox.pending(session, "edit") is None
+
+
 def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session]) -> None:
     for n in range(30):
         owe(sessions, f"e{n}", lane=f"channel:{n}", kind="invite")
