@@ -29,12 +29,56 @@ def cmd_run(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.startup import prepare_database, where
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.startup import missing_database, prepare_database, where
 
     settings = load_settings()
-    prepare_database(settings.database_url)
-    print(f"database is up to date ({where(settings.database_url)})")
+    url = settings.database_url
+    if args.dry_run:
+        return _dry_run(url, where(url), missing_database(url))
+    prepared = prepare_database(url)
+    if prepared.copy is not None:
+        print(f"copied the database to {prepared.copy.resolve()} before migrating it")
+    print(f"database is up to date ({where(url)})")
+    warning = prepared.warning()
+    if warning:
+        print(f"incident-bot: warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _dry_run(url: str, shown: str, missing: str | None) -> int:
+    """List the migrations ``db upgrade`` would apply; change nothing (not even create a file)."""
+    from bot.db.migrate import alembic_config, pending
+    from bot.startup import open_engine
+
+    if missing:
+        from alembic.script import ScriptDirectory
+
+        steps = list(ScriptDirectory.from_config(alembic_config(url)).walk_revisions())[::-1]
+        print(f"no database at {missing} yet: db upgrade would create it with {len(steps)} migrations")
+        for step in steps:
+            print(f"  {step.revision}  {(step.doc or '').strip().splitlines()[0]}")
+        return 0
+    from alembic.script.revision import RevisionError
+
+    from bot.startup import StartupError
+
+    open_engine(url).dispose()
+    try:
+        state = pending(url)
+    except RevisionError as exc:
+        raise StartupError(
+            f"DATABASE_URL: {shown} ({exc}); was it migrated by a newer incident-bot?"
+        ) from None
+    if not state.migrations:
+        print(f"database is up to date ({shown}, schema {state.current}); nothing to apply")
+        return 0
+    now = state.current or "empty"
+    print(f"{shown} is at schema {now}; db upgrade would apply {len(state.migrations)} migration(s):")
+    for revision, doc in state.migrations:
+        print(f"  {revision}  {doc.splitlines()[0] if doc else ''}")
+    if url.startswith("sqlite"):
+        print("(it copies the database file next to it first)")
     return 0
 
 
@@ -120,8 +164,13 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"incident-bot {_version()}")
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="upgrade the database, then serve (Socket Mode if SLACK_APP_TOKEN is set)")
-    sub.add_parser("db", help="database commands").add_subparsers(dest="db", required=True).add_parser(
-        "upgrade", help="apply the database migrations"
+    db_upgrade = (
+        sub.add_parser("db", help="database commands")
+        .add_subparsers(dest="db", required=True)
+        .add_parser("upgrade", help="apply the database migrations (a SQLite file is copied first)")
+    )
+    db_upgrade.add_argument(
+        "--dry-run", action="store_true", help="list the migrations it would apply, and apply none"
     )
     config = sub.add_parser("config", help="policy file commands").add_subparsers(
         dest="config", required=True

@@ -16,6 +16,7 @@ import re
 import socket
 import urllib.error
 from collections.abc import Callable
+from dataclasses import dataclass
 from logging.handlers import MemoryHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from bot.app import BotApp
     from bot.policy import Policy
     from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 URL_EXAMPLES = "sqlite:///incident-bot.db or postgresql+psycopg://user:password@host:5432/db"
@@ -186,18 +189,41 @@ def open_engine(url: str, timeout: float = START_TIMEOUT) -> Engine:
     return engine
 
 
-def prepare_database(url: str, timeout: float = START_TIMEOUT) -> None:
+@dataclass(frozen=True)
+class Prepared:
+    """What migrating did: the copy of the SQLite file taken first, and the incidents found without
+    any history (lost by an earlier upgrade; it cannot come back)."""
+
+    copy: Path | None
+    without_history: list[str]
+
+    def warning(self) -> str | None:
+        if not self.without_history:
+            return None
+        shown = ", ".join(self.without_history[:10]) + (" …" if len(self.without_history) > 10 else "")
+        return (
+            f"{len(self.without_history)} incident(s) have no timeline at all ({shown}): an upgrade by an "
+            "earlier incident-bot (before schema 0008, on SQLite) deleted their history, roles, updates "
+            "and follow-ups; they cannot be rebuilt from this database. Restore a copy taken before that "
+            "upgrade if you have one."
+        )
+
+
+def prepare_database(url: str, timeout: float = START_TIMEOUT) -> Prepared:
     """Connect once, then apply the migrations (what ``incident-bot run`` and ``db upgrade`` do)."""
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import OperationalError
 
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import ForeignKeysBroken, upgrade, without_history
 
     open_engine(url, timeout).dispose()
     try:
-        upgrade(url)
+        copy = upgrade(url)
+        return Prepared(copy, without_history(url))
     except OperationalError as exc:  # the server went away, a locked or read-only file, a full disk
         raise StartupError(f"DATABASE_URL: migrating {where(url)} failed ({_reason(exc)})") from None
+    except ForeignKeysBroken as exc:
+        raise StartupError(f"DATABASE_URL: migrating {where(url)} was undone: {exc}") from None
     except CommandError as exc:  # e.g. a revision this version does not know: a newer bot migrated it
         raise StartupError(
             f"DATABASE_URL: cannot migrate {where(url)} ({exc}); was it migrated by a newer incident-bot?"
@@ -311,7 +337,11 @@ def run(settings: Settings, policy: Policy) -> None:
 
     logs = HeldLogs(log_level(settings.log_level))
     try:
-        prepare_database(settings.database_url, max(START_TIMEOUT, settings.database_timeout))
+        prepared = prepare_database(settings.database_url, max(START_TIMEOUT, settings.database_timeout))
+        if prepared.copy is not None:
+            log.info("copied the database to %s before migrating it", prepared.copy)
+        if prepared.warning():
+            log.warning("%s", prepared.warning())
         check_slack(settings)
         try:
             bot = create_app(settings, policy)

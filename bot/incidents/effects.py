@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.db.models import Incident, OutboxEffect, TimelineEvent
+from bot.db.models import Incident, OutboxEffect, SlackMessage, TimelineEvent
 from bot.policy import Policy
 
 INCIDENT = "incident"  # the incident's own channel
@@ -169,12 +169,18 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
 
 
 def announced_places(session: Session, incident: Incident) -> list[str]:
+    """Where the incident's announcement is: posted (its message recorded, also by a bot from
+    before the outbox) or owed."""
     prefix = key(incident, "announce", "")
     outbox.write_owed(session)
-    query = select(OutboxEffect.key).where(
+    owed = select(OutboxEffect.key).where(
         OutboxEffect.incident_id == incident.id, OutboxEffect.key.startswith(prefix, autoescape=True)
     )
-    return [k.removeprefix(prefix) for k in session.scalars(query)]
+    recorded = select(SlackMessage.purpose).where(SlackMessage.incident_id == incident.id)
+    places = {k.removeprefix(prefix) for k in session.scalars(owed)}
+    purposes = set(session.scalars(recorded))
+    places.update(place for place, purpose in PURPOSE.items() if purpose in purposes)
+    return [place for place in PURPOSE if place in places]
 
 
 def refresh(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:

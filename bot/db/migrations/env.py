@@ -1,13 +1,19 @@
-"""Alembic environment: runs migrations online against the URL the bot was given."""
+"""Alembic environment: runs migrations online, inside ``bot.db.migrate.migrating``.
+
+``bot.db.migrate.upgrade`` hands over the connection it holds (locked, foreign keys switched off
+on SQLite, a transaction begun); anything else that runs Alembic (a downgrade in a test) gets the
+same treatment here.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import Connection, pool
 
 from bot.db.engine import make_engine
+from bot.db.migrate import migrating
 from bot.db.models import Base
 from bot.db.types import UTCDateTime
 
@@ -19,12 +25,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
-config = context.config
-url = config.get_main_option("sqlalchemy.url")
-assert url, "sqlalchemy.url is set by bot.db.migrate"
-
-connectable = make_engine(url, poolclass=pool.NullPool)
-with connectable.connect() as connection:
+def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -32,6 +33,20 @@ with connectable.connect() as connection:
         compare_type=True,
         render_item=render_item,
     )
-    with context.begin_transaction():
+    with context.begin_transaction():  # inside ``migrating``'s transaction: committed by it
         context.run_migrations()
-connectable.dispose()
+
+
+config = context.config
+given = config.attributes.get("connection")
+if given is not None:
+    run(given)
+else:
+    url = config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is set by bot.db.migrate"
+    connectable = make_engine(url, poolclass=pool.NullPool)
+    try:
+        with connectable.connect() as connection, migrating(connection):
+            run(connection)
+    finally:
+        connectable.dispose()
