@@ -22,11 +22,12 @@ from common import machine, percentile
 from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox, work
 from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import upgrade
 from bot.db.models import Incident, ScheduledWork
+from bot.incidents import work
+from bot.outbox import store as outbox
 from schedules import runner
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

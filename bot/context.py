@@ -11,13 +11,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.config.policy import Policy
+from bot.config.settings import Settings
 from bot.db.health import DatabaseWatch
-from bot.in_flight import InFlight
-from bot.policy import Policy
-from bot.settings import Settings
+from bot.rendering import Renderer
+from bot.runtime.in_flight import InFlight
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
-from bot.slack.render import Renderer
 
 
 @dataclass

@@ -8,9 +8,9 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.config.escalation import Target
+from bot.config.policy import Policy
 from bot.db.models import Incident
-from bot.policy import Policy
-from bot.policy_escalation import Target
 
 # PagerDuty's four severities, given to the policy's severities in their order (most severe first).
 PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")

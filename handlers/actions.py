@@ -10,8 +10,8 @@ from slack_bolt import Ack, BoltContext
 from bot.context import Context
 from bot.errors import InputError
 from bot.incidents import followups
+from bot.rendering import Message
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.command_text import parse_action

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
 from bot.db.health import is_outage
+from bot.rendering import Message
 from bot.slack.gateway import error_name
-from bot.slack.render import Message
 from handlers import forms_views
 from handlers.common import bot, reply_url, user_of
 

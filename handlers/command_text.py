@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.config.policy import Policy
 from bot.errors import InputError
 from bot.incidents.declare import allowed
 from bot.incidents.followups import Parsed, parse_due
-from bot.policy import Policy
 from bot.text import MENTION
 
 # A first word that looks like a severity (P1, p9, SEV2) but may not be one the policy knows.

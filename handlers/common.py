@@ -23,8 +23,8 @@ from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
 from bot.incidents import queries
 from bot.incidents.updates import Closed
+from bot.rendering import Message
 from bot.slack import refusals
-from bot.slack.render import Message
 
 log = logging.getLogger(__name__)
 

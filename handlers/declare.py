@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
 from bot.incidents import declare as declaring
-from bot.slack.render import Message
+from bot.rendering import Message
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.command_text import parse_fast_path

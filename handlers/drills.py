@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
-from bot import drills
 from bot.context import Context
 from bot.durations import humanize_duration
 from bot.incidents import drills as drilling
-from bot.slack.render import Message
+from bot.incidents import scenarios as drills
+from bot.rendering import Message
 from bot.text import decode_slack_text
 from handlers.common import Command, notice
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.policy import Policy
+from bot.config.policy import Policy
 
 
 def _element(view: dict[str, Any], block_id: str, action_id: str = "value") -> dict[str, Any]:

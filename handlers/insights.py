@@ -11,8 +11,8 @@ from bot.db.engine import transaction
 from bot.errors import InputError
 from bot.incidents import effects, fields
 from bot.insights.history import parse_since
+from bot.rendering import Message
 from bot.slack.insights_views import stats_message
-from bot.slack.render import Message
 from bot.text import MENTION, decode_slack_text
 from handlers.common import Command, bot, incident_here, not_an_incident_channel, notice
 

@@ -6,8 +6,8 @@ from slack_bolt import BoltContext
 
 from bot.context import Context
 from bot.incidents import queries
+from bot.rendering import Message
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from handlers.common import Command
 
 

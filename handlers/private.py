@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.incidents import joining
-from bot.slack.render import Message
+from bot.rendering import Message
 from handlers.common import bot, button, notice, number
 
 

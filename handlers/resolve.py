@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.db.models import ENDED
 from bot.errors import Refusal
 from bot.incidents import permissions, resolution
-from bot.slack.render import Message
+from bot.rendering import Message
 from handlers import forms
 from handlers.common import (
     REFUSED,

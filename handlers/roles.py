@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.config.policy import COMMANDER_ROLE
 from bot.context import Context
 from bot.incidents import roles
-from bot.policy import COMMANDER_ROLE
+from bot.rendering import Message
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from bot.text import MENTION
 from handlers.common import (
     BadPayload,

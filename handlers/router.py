@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
-from bot.slack.render import Message
+from bot.rendering import Message
 from handlers import actions, declare, drills, insights, listing, resolve, roles, timeline, updates
 from handlers.common import Command, bot, saving
 

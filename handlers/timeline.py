@@ -9,9 +9,9 @@ from slack_bolt import Ack, BoltContext
 
 from bot.context import Context
 from bot.incidents import capture, queries, story, timeline
+from bot.rendering import Message
 from bot.slack.lines import mention
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers.common import (
     Command,

@@ -14,8 +14,8 @@ from bot.durations import humanize_duration, parse_duration
 from bot.errors import InputError
 from bot.incidents import updates
 from bot.incidents.updates import Closed
+from bot.rendering import Message
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.common import (

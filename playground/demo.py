@@ -83,10 +83,10 @@ class Demo:
     def _start(self) -> None:
         from waitress.server import create_server
 
-        from bot.app import create_app
+        from bot.app.factory import create_app
+        from bot.app.server import wsgi_app
+        from bot.config.settings import Settings
         from bot.db.migrate import upgrade
-        from bot.server import wsgi_app
-        from bot.settings import Settings
 
         policy = self._policy()
         self.standin.start()
@@ -134,8 +134,8 @@ class Demo:
 
     def _start_drill(self, scenario: str) -> None:
         """Alice, on call, starts the drill in #incident-response; a bad name is one line."""
-        from bot.drills import find
         from bot.errors import InputError
+        from bot.incidents.scenarios import find
 
         try:
             find(self._policy(), scenario)
@@ -146,7 +146,7 @@ class Demo:
         self.desk.command("U0ALICE", channel["id"], f"/incident drill {scenario}")
 
     def _policy(self) -> Any:
-        from bot.policy import load_policy
+        from bot.config.policy import load_policy
 
         if self.options.policy is not None:
             return load_policy(self.options.policy)
@@ -197,7 +197,7 @@ def run(options: DemoOptions) -> int:
     try:
         demo = Demo(options).start()
     except Exception as exc:  # one line, never a traceback: the policy, the port, the database
-        from bot.policy import PolicyError
+        from bot.config.policy import PolicyError
 
         known = isinstance(exc, DemoError | PolicyError)
         print(f"incident-bot demo: {exc if known else f'{type(exc).__name__}: {exc}'}", file=sys.stderr)

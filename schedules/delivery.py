@@ -14,14 +14,14 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from bot import outbox
+from bot.config.policy import COMMANDER_ROLE
 from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.db.writers import background
 from bot.incidents import effects
-from bot.policy import COMMANDER_ROLE
+from bot.outbox import store as outbox
 from bot.slack import delivery
 from bot.slack.delivery import Again, Done, Failed
 from bot.text import escape_mrkdwn

@@ -9,10 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import work
+from bot.config.policy import Policy
 from bot.db.models import Incident, ScheduledWork
-from bot.incidents import drills, escalation, followups, reminders
-from bot.policy import Policy
+from bot.incidents import drills, escalation, followups, reminders, work
 
 Job = Callable[[Session, Policy, Incident, ScheduledWork, datetime], datetime | None]
 

@@ -3,7 +3,7 @@
 APScheduler keeps only the tick itself, in memory (its job stores must never be shared between
 processes). Due work lives in the ``scheduled_work`` table, so a restart loses nothing and
 several replicas never do the same work twice: each tick takes due rows one at a time, each in
-its own transaction with the decision it leads to (see ``bot.work``). When work comes due before
+its own transaction with the decision it leads to (see ``bot.incidents.work``). When work comes due before
 the next tick (the table says so after a tick; a commit that scheduled it says so at once), one
 extra run is set for that moment: a reminder goes when it is due, not up to a tick later.
 """
@@ -17,13 +17,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
-from bot import work
 from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident, TimelineEvent
 from bot.db.writers import background
-from bot.incidents import effects
+from bot.incidents import effects, work
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import Incident, Status
 from bot.incidents import declare, fields, followups, queries, resolution, roles, timeline, updates
 from bot.insights.history import measured
 from bot.insights.metrics import IncidentMetrics
-from bot.policy import Policy
 
 
 class History:

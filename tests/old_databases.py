@@ -15,11 +15,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Status
 from bot.incidents import capture
-from bot.policy import Policy
 from bot.slack import slack_state
 from tests.insights_history import History
 

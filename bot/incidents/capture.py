@@ -8,11 +8,11 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import TimelineEvent
 from bot.errors import InputError
 from bot.incidents import effects, queries, timeline
-from bot.policy import Policy
 from bot.text import clean_block
 
 NOTE_MAX = 3000

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox, work
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.errors import InputError
-from bot.incidents import effects, escalation, timeline
+from bot.incidents import effects, escalation, timeline, work
 from bot.incidents.fields import FieldValue, Raw, validate_values
 from bot.incidents.numbering import next_number
-from bot.policy import COMMANDER_ROLE, Policy
+from bot.outbox import store as outbox
 from bot.text import clean_block, clean_line
 
 TITLE_MAX = 120

@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.models import OPEN, Incident, ScheduledWork, TimelineEvent
-from bot.drills import Scenario
 from bot.incidents import declare as declaring
 from bot.incidents import effects
-from bot.policy import Policy
+from bot.incidents.scenarios import Scenario
 
 
 def start(

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot.config.policy import Policy
 from bot.db.models import Incident, OutboxEffect, SlackMessage, TimelineEvent
-from bot.policy import Policy
+from bot.outbox import store as outbox
 
 INCIDENT = "incident"  # the incident's own channel
 ANNOUNCEMENTS = "announcements"  # the policy's announcement channel

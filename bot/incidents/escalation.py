@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import work
-from bot.business_hours import next_business_morning
+from bot.config.escalation import Target, Tier
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.models import OPEN, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
-from bot.incidents import effects, timeline
-from bot.policy import COMMANDER_ROLE, Policy
-from bot.policy_escalation import Target, Tier
+from bot.incidents import effects, timeline, work
+from bot.incidents.business_hours import next_business_morning
 
 AT_DECLARE = "declare"
 

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.fields import IncidentField
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import Incident
 from bot.errors import InputError
 from bot.incidents import effects, queries, timeline
-from bot.policy import Policy
-from bot.policy_fields import IncidentField
 from bot.text import clean_line
 
 TEXT_MAX = 200

@@ -10,12 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import ActionItem, Incident
 from bot.errors import InputError, NotFound
-from bot.incidents import effects, queries, timeline
-from bot.policy import Policy
+from bot.incidents import effects, queries, timeline, work
 from bot.text import clean_line
 
 TEXT_MAX = 500

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import ActionItem, Incident, RoleAssignment
 from bot.errors import Refusal
 from bot.incidents import effects, queries, timeline
-from bot.policy import Policy
 
 
 def invited(session: Session, policy: Policy, incident: Incident, user: str) -> bool:

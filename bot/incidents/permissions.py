@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.models import Incident
 from bot.errors import Refusal
-from bot.policy import COMMANDER_ROLE, Policy
 
 # Role reassignment has its own rule (the holder may hand over too): bot/incidents/roles.py.
 Action = Literal["resolve", "close", "severity"]

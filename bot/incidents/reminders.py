@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.models import OPEN, Incident, Status
 from bot.incidents import effects, escalation, timeline
 from bot.incidents.updates import cadence
-from bot.policy import COMMANDER_ROLE, Policy
 
 
 def remind_update(session: Session, policy: Policy, incident: Incident, now: datetime) -> datetime | None:

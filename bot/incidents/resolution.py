@@ -6,13 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, Incident, Status
 from bot.errors import InputError
-from bot.incidents import effects, escalation, permissions, queries, timeline
+from bot.incidents import effects, escalation, permissions, queries, timeline, work
 from bot.incidents.updates import cadence, plan_reminder
-from bot.policy import COMMANDER_ROLE, Policy
 from bot.text import clean_block
 
 SUMMARY_MAX = 2000

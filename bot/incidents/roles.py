@@ -15,11 +15,11 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import COMMANDER_ROLE, Policy, Role
 from bot.db.engine import transaction
 from bot.db.models import OPEN, Incident, RoleAssignment, TimelineEvent
 from bot.errors import Refusal
 from bot.incidents import effects, queries, timeline
-from bot.policy import COMMANDER_ROLE, Policy, Role
 
 
 class Outcome(StrEnum):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.config.policy import Policy
 from bot.db.models import TimelineEvent
 from bot.incidents.fields import display
-from bot.policy import Policy
 
 Person = Callable[[str | None], str]
 

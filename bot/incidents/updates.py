@@ -10,12 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot.config.policy import Policy, Severity
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, OPEN_STATUSES, Incident, Status, StatusUpdate
 from bot.errors import InputError
-from bot.incidents import effects, escalation, permissions, queries, timeline
-from bot.policy import Policy, Severity
+from bot.incidents import effects, escalation, permissions, queries, timeline, work
 from bot.text import clean_block, clean_line
 
 UPDATE_MAX = 2500

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.config.policy import Policy
 from bot.db.models import Incident
 from bot.durations import humanize_duration
 from bot.incidents.fields import display
 from bot.insights.metrics import IncidentMetrics
 from bot.insights.summary import Summary
-from bot.policy import Policy
-from bot.slack.render import Renderer
+from bot.rendering import Renderer
 
 
 def span(value: timedelta | None, empty: str = "—") -> str:

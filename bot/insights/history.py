@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, StatusUpdate, TimelineEvent
 from bot.durations import DURATION_HELP, parse_duration
 from bot.errors import InputError
 from bot.insights.metrics import IncidentMetrics, measure
-from bot.policy import Policy
 
 _CHUNK = 500  # ids per IN (...) query
 DEFAULT_SINCE = timedelta(days=30)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.models import (
     ENDED,
     OPEN,
@@ -29,7 +30,6 @@ from bot.db.models import (
     StatusUpdate,
     TimelineEvent,
 )
-from bot.policy import COMMANDER_ROLE, Policy
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.db.models import ENDED, Incident
 from bot.incidents import followups
 from bot.insights import charts
@@ -24,8 +25,7 @@ from bot.insights.documents import Charts, markdown_report, rca_record, rca_repo
 from bot.insights.history import Period, declared_between, measured
 from bot.insights.rows import columns, incident_row
 from bot.insights.summary import summarize
-from bot.policy import Policy
-from bot.slack.render import Renderer
+from bot.rendering import Renderer
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.config.policy import Policy
 from bot.db.models import OPEN_STATUSES
 from bot.durations import humanize_duration
 from bot.incidents.fields import display
 from bot.insights.metrics import IncidentMetrics
-from bot.policy import Policy
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.config.fields import IncidentField
+from bot.config.policy import Policy
 from bot.insights.metrics import IncidentMetrics, UpdateCounts
-from bot.policy import Policy
-from bot.policy_fields import IncidentField
 
 
 @dataclass(frozen=True)

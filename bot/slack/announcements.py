@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.db.models import Incident
+from bot.rendering import Message
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 from bot.text import shorten
 
 TOPIC_MAX = 250

@@ -19,18 +19,19 @@ import jinja2
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot import outbox, paging
+from bot import paging
 from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.models import OPEN, Incident, OutboxEffect
 from bot.incidents import effects, escalation
-from bot.postmortem import document, markdown
+from bot.insights.postmortem import document, markdown
+from bot.outbox import store as outbox
+from bot.rendering import TemplateProblem
 from bot.slack import effect_messages, slack_state
 from bot.slack.announcements import topic
 from bot.slack.gateway import effect_metadata, error_name
 from bot.slack.insights_views import home_view
 from bot.slack.naming import channel_name
-from bot.slack.render import TemplateProblem
 
 log = logging.getLogger(__name__)
 

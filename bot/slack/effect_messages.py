@@ -10,14 +10,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Role
 from bot.context import Context
 from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents.escalation import Notice
-from bot.policy import Role
-from bot.slack import announcements, drill_score, lines
+from bot.insights import drill_score
+from bot.rendering import Message
+from bot.slack import announcements, lines
 from bot.slack.presenters import facts
-from bot.slack.render import Message
 
 
 class Gone(Exception):

@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.rendering import Message
 from bot.slack.client import make_webhook_client
-from bot.slack.render import Message
 
 log = logging.getLogger(__name__)
 

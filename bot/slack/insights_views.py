@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.incidents import queries
 from bot.insights.documents import percent, span
 from bot.insights.history import DEFAULT_SINCE, Period, period_metrics
 from bot.insights.summary import Summary, summarize
-from bot.policy import Policy
+from bot.rendering import Message, Renderer
 from bot.slack.presenters import IncidentFacts, facts
-from bot.slack.render import Message, Renderer
 
 HOME_SHOWN = 40  # open incidents listed on the Home tab; the rest are counted ("…and N more")
 TOP_VALUES = 8  # values shown per custom field

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, TimelineEvent
-from bot.policy import Policy
 
 
 def mention(user: Any) -> str:

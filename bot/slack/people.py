@@ -7,8 +7,8 @@ from collections.abc import Callable
 from functools import cached_property, partial
 from typing import Any, TypeVar, cast
 
+from bot.config.policy import Admins
 from bot.db.models import Incident
-from bot.policy import Admins
 from bot.slack.gateway import SlackGateway
 
 T = TypeVar("T")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.config.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
 from bot.db.models import Incident
 from bot.durations import humanize_duration
 from bot.incidents.fields import display, values_of
-from bot.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, SlackMessage
 from bot.incidents import effects, timeline
-from bot.policy import Policy
 
 
 def channel_created(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.policy import dump_policy, load_policy
+from bot.cli import main as cli
+from bot.config.policy import dump_policy, load_policy
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, RoleAssignment, TimelineEvent
 from bot.errors import InputError
 from bot.incidents import declare as declaring
 from bot.incidents.declare import validate
-from bot.policy import Policy
 from handlers import command_text
 from handlers.command_text import parse_fast_path
 

@@ -15,11 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.policy import load_policy
-from bot.settings import Settings
+from bot.cli.template_check import template_names
+from bot.config.policy import load_policy
+from bot.config.settings import Settings
+from bot.rendering import Renderer
 from bot.slack.presenters import IncidentFacts
-from bot.slack.render import Renderer
-from bot.template_check import template_names
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGURATION = (ROOT / "docs/configuration.md").read_text()

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import drills, work
+from bot.config.policy import Policy, load_policy
 from bot.db.models import OutboxEffect, ScheduledWork
 from bot.errors import InputError
 from bot.incidents import drills as drilling
-from bot.policy import Policy, load_policy
+from bot.incidents import scenarios as drills
+from bot.incidents import work
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

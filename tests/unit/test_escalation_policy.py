@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.business_hours import next_business_morning
-from bot.policy import Policy, PolicyError, load_policy
-from bot.policy_escalation import WorkingHours, describe
+from bot.config.escalation import WorkingHours, describe
+from bot.config.policy import Policy, PolicyError, load_policy
+from bot.incidents.business_hours import next_business_morning
 
 
 def test_next_business_morning_in_the_working_time_zone() -> None:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy, PolicyError, load_policy
 from bot.db.models import Incident
 from bot.errors import InputError
 from bot.incidents import declare as declaring
 from bot.incidents import fields, story, timeline
-from bot.policy import Policy, PolicyError, load_policy
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 POLICY = Policy(

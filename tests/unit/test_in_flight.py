@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.in_flight import InFlight
+from bot.runtime.in_flight import InFlight
 
 
 def test_background_work_waits_for_requests_in_flight_but_not_for_ever() -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.models import Status
-from bot.policy import Policy
+from bot.rendering import Renderer
 from bot.slack.insights_views import HOME_SHOWN, home_view, stats_message
-from bot.slack.render import Renderer
 from tests.insights_history import History
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 

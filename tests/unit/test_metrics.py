@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, Status
 from bot.insights.metrics import UpdateCounts
-from bot.policy import Policy
 from tests.insights_history import History
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
 from bot.db.engine import transaction
+from bot.outbox import store as outbox
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.policy import Policy, PolicyError, dump_policy, load_policy
+from bot.config.types import NEXT_BUSINESS_DAY
 from bot.durations import format_duration, humanize_duration, parse_duration
-from bot.policy import Policy, PolicyError, dump_policy, load_policy
-from bot.policy_types import NEXT_BUSINESS_DAY
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import postmortem
+from bot.config.policy import Policy
 from bot.db.models import Incident
-from bot.policy import Policy
-from bot.slack.render import Renderer
+from bot.insights import postmortem
+from bot.rendering import Renderer
 from tests.insights_history import History
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, RoleAssignment, Status
 from bot.incidents.declare import TITLE_MAX
-from bot.policy import Policy
+from bot.rendering import Message, Renderer, TemplateProblem
 from bot.slack.presenters import IncidentFacts, facts
-from bot.slack.render import Message, Renderer, TemplateProblem
 from handlers.forms_views import DECLARE_LIMITS as LIMITS
 from handlers.router import SUBCOMMANDS
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
@@ -151,7 +151,7 @@ def test_a_broken_override_is_reported_by_name(tmp_path: Path) -> None:
 
 
 def ten_role_policy() -> Policy:
-    from bot.policy import Role
+    from bot.config.policy import Role
 
     extra = [
         Role(key=f"role{n}", name=f"Role number {n} " + "x" * 20, responsibilities=["a" * 200] * 5)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli
+from bot.cli import main as cli
+from bot.config.policy import Policy
 from bot.db.models import Status
 from bot.insights import charts
-from bot.policy import Policy
 from tests.insights_history import History
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

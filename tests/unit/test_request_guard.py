@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import Clock
 
-from bot.request_guard import guard
+from bot.app.request_guard import guard
 from tests.unit.playground.test_signing import BODY, EXPECTED, SECRET, TIMESTAMP
 
 

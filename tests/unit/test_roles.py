@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.db.models import Incident, RoleAssignment, TimelineEvent
 from bot.errors import Refusal
 from bot.incidents import declare as declaring
 from bot.incidents import roles
 from bot.incidents.roles import Outcome
-from bot.policy import Policy
 from bot.slack.refusals import word
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import startup
-from bot.startup import StartupError
+from bot.app import startup
+from bot.app.startup import StartupError
 
 
 def message(call: Callable[..., object], *args: object) -> str:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config.policy import Policy
 from bot.errors import InputError
 from bot.insights.history import Period, parse_since, period_metrics
 from bot.insights.summary import Spread, spread, summarize
-from bot.policy import Policy
 from tests.insights_history import History
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday: ISO week 2026-W48

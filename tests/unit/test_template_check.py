@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.policy import Policy, load_policy
-from bot.sample_incidents import sample_session
-from bot.slack.render import BUILTIN_TEMPLATES, Message, Renderer
-from bot.template_check import check_templates, template_names
-from bot.template_samples import Samples
+from bot.cli.sample_incidents import sample_session
+from bot.cli.template_check import check_templates, template_names
+from bot.cli.template_samples import Samples
+from bot.config.policy import Policy, load_policy
+from bot.rendering import BUILTIN_TEMPLATES, Message, Renderer
 
 FIELDS_AND_ROLES = """
 severities:

@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot.config.policy import Policy
 from bot.db.models import Incident, Status
 from bot.errors import InputError
 from bot.incidents import declare as declaring
-from bot.incidents import updates
-from bot.policy import Policy
+from bot.incidents import updates, work
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 POLICY = Policy()

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import Engine, MetaData, Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import postmortem, work
 from bot.db.engine import make_session_factory, transaction
 from bot.db.migrate import ForeignKeysBroken, check_foreign_keys, upgrade
 from bot.db.models import Incident, OutboxEffect, TimelineEvent
-from bot.incidents import effects, updates
+from bot.incidents import effects, updates, work
+from bot.insights import postmortem
 from schedules.jobs import JOBS
 from tests.old_databases import EARLIER, POLICY, START, dump, fill, load_at
 

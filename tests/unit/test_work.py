@@ -9,11 +9,11 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import work
+from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import ScheduledWork
 from bot.incidents import declare as declaring
-from bot.policy import Policy
+from bot.incidents import work
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

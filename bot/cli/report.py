@@ -1,5 +1,5 @@
 """``incident-bot report``: the incident history of a period as Markdown (with PNG charts), CSV,
-JSON, or RCA records. Registered in ``bot/cli.py``."""
+JSON, or RCA records. Registered in ``bot/cli/main.py``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.settings import load_settings
-from bot.startup import require_database
+from bot.app.startup import require_database
+from bot.config.settings import load_settings
 
 FORMATS = ("md", "csv", "json", "rca")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,8 +60,8 @@ def _report(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from bot.clock import utcnow
+    from bot.config.policy import load_policy
     from bot.db.engine import make_engine, make_session_factory
-    from bot.policy import load_policy
 
     settings = load_settings()
     policy = load_policy(settings.incident_bot_config)

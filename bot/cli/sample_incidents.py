@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from bot.config.fields import IncidentField
+from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.models import ActionItem, Base, Incident, RoleAssignment, Status, StatusUpdate, TimelineEvent
 from bot.incidents import declare, followups, resolution, updates
-from bot.policy import COMMANDER_ROLE, Policy
-from bot.policy_fields import IncidentField
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
 MENTION = "<!channel>"  # typed by someone; must never reach Slack as a live mention

@@ -2,7 +2,7 @@
 
 A scenario names a title, a severity, the service and impact, the roles the team is expected to
 staff, and injects: what the drill says in the incident channel, and when (counted from its start).
-The bot ships four, written from the service runbook's failure scenarios (``bot/drill_scenarios``);
+The bot ships four, written from the service runbook's failure scenarios (``bot/incidents/drill_scenarios``);
 the policy's ``drills_dir`` adds a folder of the team's own (a file of the same name replaces a
 built-in one). A scenario's key is its file name without ``.yml``. The format is in docs/drills.md.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 from pydantic import Field, ValidationError
 
+from bot.config.policy import Policy
+from bot.config.types import Duration, Strict
 from bot.errors import InputError
-from bot.policy import Policy
-from bot.policy_types import Duration, Strict
 
 BUILTIN = Path(__file__).with_name("drill_scenarios")
 MAX_INJECTS = 30

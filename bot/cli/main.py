@@ -7,13 +7,13 @@ import os
 import sys
 from pathlib import Path
 
-from bot.cli_drill import add_drill_parser, cmd_drill
-from bot.cli_outbox import add_outbox_parser, cmd_outbox
-from bot.cli_report import add_report_parser, cmd_report
-from bot.policy import Policy, PolicyError, dump_policy, load_policy
-from bot.policy_escalation import describe, empty_targets
-from bot.settings import Settings, SettingsError, load_settings
-from bot.startup import StartupError
+from bot.app.startup import StartupError
+from bot.cli.drill import add_drill_parser, cmd_drill
+from bot.cli.outbox import add_outbox_parser, cmd_outbox
+from bot.cli.report import add_report_parser, cmd_report
+from bot.config.escalation import describe, empty_targets
+from bot.config.policy import Policy, PolicyError, dump_policy, load_policy
+from bot.config.settings import Settings, SettingsError, load_settings
 
 
 def _policy(settings: Settings) -> Policy:
@@ -21,7 +21,7 @@ def _policy(settings: Settings) -> Policy:
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
-    from bot.startup import run
+    from bot.app.startup import run
 
     settings = load_settings()
     settings.require_slack()
@@ -30,7 +30,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.startup import missing_database, prepare_database, where
+    from bot.app.startup import missing_database, prepare_database, where
 
     settings = load_settings()
     url = settings.database_url
@@ -48,8 +48,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _dry_run(url: str, shown: str, missing: str | None) -> int:
     """List the migrations ``db upgrade`` would apply; change nothing (not even create a file)."""
+    from bot.app.startup import open_engine
     from bot.db.migrate import alembic_config, pending
-    from bot.startup import open_engine
 
     if missing:
         from alembic.script import ScriptDirectory
@@ -61,7 +61,7 @@ def _dry_run(url: str, shown: str, missing: str | None) -> int:
         return 0
     from alembic.script.revision import RevisionError
 
-    from bot.startup import StartupError
+    from bot.app.startup import StartupError
 
     open_engine(url).dispose()
     try:
@@ -83,7 +83,7 @@ def _dry_run(url: str, shown: str, missing: str | None) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from bot.template_check import check_templates, overrides
+    from bot.cli.template_check import check_templates, overrides
 
     path = args.file or os.environ.get("INCIDENT_BOT_CONFIG") or None
     policy = load_policy(Path(path) if path else None)
@@ -111,12 +111,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import json
 
-    from bot import postmortem
+    from bot.app.startup import open_engine, require_database
     from bot.clock import utcnow
     from bot.db.engine import make_session_factory
     from bot.incidents import queries
-    from bot.slack.render import Renderer
-    from bot.startup import open_engine, require_database
+    from bot.insights import postmortem
+    from bot.rendering import Renderer
 
     settings = load_settings()
     policy = _policy(settings)

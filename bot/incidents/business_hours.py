@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.policy_escalation import DAYS, WorkingHours
+from bot.config.escalation import DAYS, WorkingHours
 
 
 def next_business_morning(after: datetime, hours: WorkingHours) -> datetime:

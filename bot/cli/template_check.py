@@ -1,6 +1,6 @@
 """Checking template overrides before an incident needs them (``incident-bot config check``).
 
-Every template the bot uses is rendered with sample data (``bot.template_samples``) through the
+Every template the bot uses is rendered with sample data (``bot.cli.template_samples``) through the
 policy's ``templates_dir``; messages and views are then checked as Slack would take them:
 slack_sdk's Block Kit models, at most 50 blocks in a message and 100 in a view, a plain-text
 fallback, and no live ``<!channel>`` made of what someone typed. A problem names the file to fix
@@ -16,10 +16,10 @@ from typing import Any
 
 import jinja2
 
-from bot.policy import Policy
-from bot.sample_incidents import MENTION, sample_session
-from bot.slack.render import BUILTIN_TEMPLATES, Message, Renderer, TemplateProblem
-from bot.template_samples import Sample, Samples
+from bot.cli.sample_incidents import MENTION, sample_session
+from bot.cli.template_samples import Sample, Samples
+from bot.config.policy import Policy
+from bot.rendering import BUILTIN_TEMPLATES, Message, Renderer, TemplateProblem
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot import outbox
+from bot.app.startup import open_engine, require_database
 from bot.clock import utcnow
+from bot.config.settings import load_settings
 from bot.db.engine import make_session_factory, transaction
 from bot.db.models import Incident, OutboxEffect
 from bot.durations import humanize_duration
-from bot.settings import load_settings
-from bot.startup import open_engine, require_database
+from bot.outbox import store as outbox
 
 
 def add_outbox_parser(sub: Any) -> None:

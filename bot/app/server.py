@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
-from bot import outbox
-from bot.app import BotApp
+from bot.app.factory import BotApp
+from bot.app.request_guard import guard
 from bot.db.health import reason
-from bot.request_guard import guard
+from bot.outbox import store as outbox
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.db.models import Incident
-from bot.drills import ScenarioError, scenarios
 from bot.durations import humanize_duration
 from bot.incidents.drills import scenario_of
+from bot.incidents.scenarios import ScenarioError, scenarios
 from bot.insights.history import measured
-from bot.policy import Policy
 
 
 @dataclass(frozen=True)

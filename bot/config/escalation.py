@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy_types import (
+from bot.config.types import (
     NEXT_BUSINESS_DAY,
     ResponseTarget,
     Strict,

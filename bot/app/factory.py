@@ -13,18 +13,18 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bot import work
 from bot.clock import Clock, utcnow
+from bot.config.policy import Policy
+from bot.config.settings import Settings
 from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory
-from bot.in_flight import InFlight
-from bot.outbox import OWED
-from bot.policy import Policy
-from bot.settings import Settings
+from bot.incidents import work
+from bot.outbox.store import OWED
+from bot.rendering import Renderer
+from bot.runtime.in_flight import InFlight
 from bot.slack.client import make_web_client
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
-from bot.slack.render import Renderer
 from handlers import register_all
 from handlers.guard import own_workspace_only
 from schedules.delivery import DeliveryWorkers

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 if TYPE_CHECKING:
-    from bot.app import BotApp
-    from bot.policy import Policy
-    from bot.settings import Settings
+    from bot.app.factory import BotApp
+    from bot.config.policy import Policy
+    from bot.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def _refused(name: str, what: str, exc: BaseException, api_url: str) -> str:
 # -- listening ----------------------------------------------------------------------------------
 def listen_http(bot: BotApp, settings: Settings) -> Callable[[], None]:
     """Bind HOST:PORT now (so a port in use is a start-up failure); returns what serves it."""
-    from bot.server import http_server, serve_server
+    from bot.app.server import http_server, serve_server
 
     try:
         socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
@@ -310,7 +310,7 @@ def connect_socket_mode(bot: BotApp, settings: Settings) -> Callable[[], None]:
     """Open the Socket Mode connection now; returns what serves it."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.server import serve_connected, socket_mode_handler
+    from bot.app.server import serve_connected, socket_mode_handler
 
     assert settings.slack_app_token
     handler = socket_mode_handler(bot, settings.slack_app_token)
@@ -333,7 +333,7 @@ def run(settings: Settings, policy: Policy) -> None:
     """Start the bot and serve until SIGTERM or Ctrl-C; StartupError when it cannot start."""
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app
+    from bot.app.factory import create_app
 
     logs = HeldLogs(log_level(settings.log_level))
     try:

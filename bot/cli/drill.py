@@ -18,8 +18,8 @@ def add_drill_parser(sub: Any) -> None:
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
-    from bot import drills
-    from bot.policy import load_policy
+    from bot.config.policy import load_policy
+    from bot.incidents import scenarios as drills
 
     if args.list or not args.scenario:
         for scenario in drills.scenarios(load_policy(args.policy)).values():

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from bot.policy_types import Strict
+from bot.config.types import Strict
 
 FieldType = Literal["text", "select", "multi_select", "user"]
 SELECT_TYPES = ("select", "multi_select")

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config.policy import Policy
 from bot.db.models import ENDED_STATUSES, Incident, StatusUpdate
 from bot.durations import humanize_duration
 from bot.incidents import fields, followups, story, timeline
 from bot.insights.history import measured
 from bot.insights.metrics import IncidentMetrics
-from bot.policy import Policy
-from bot.slack.render import Renderer
+from bot.rendering import Renderer
 
 
 def _utc(value: datetime | None) -> str | None:

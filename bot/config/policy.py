@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from bot.policy_escalation import Escalation
-from bot.policy_fields import DEFAULT_FIELDS, IncidentField, check_fields, find_field
-from bot.policy_types import (
+from bot.config.escalation import Escalation
+from bot.config.fields import DEFAULT_FIELDS, IncidentField, check_fields, find_field
+from bot.config.types import (
     KEY,
     NEXT_BUSINESS_DAY,
     Duration,

@@ -1,7 +1,7 @@
 """What each template is given, for ``incident-bot config check``: one or more samples per template.
 
 The variables are those the bot passes (docs/templates.md lists them), read from the sample
-incidents of ``bot.sample_incidents``; where the bot renders a template through a function of
+incidents of ``bot.cli.sample_incidents``; where the bot renders a template through a function of
 its own (the stats message, the Home tab, the postmortem, the report), the sample calls it.
 """
 
@@ -15,16 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import postmortem
-from bot.db.models import ActionItem, Incident, Status, StatusUpdate
-from bot.durations import humanize_duration, parse_duration
-from bot.incidents import declare, followups, resolution, story, timeline, updates
-from bot.incidents.escalation import Notice
-from bot.insights.documents import Charts, markdown_report, rca_record, rca_report
-from bot.insights.history import Period, period_metrics
-from bot.insights.summary import summarize
-from bot.policy import Policy
-from bot.sample_incidents import (
+from bot.cli.sample_incidents import (
     COMMANDER,
     LEAD,
     MANY,
@@ -39,12 +30,21 @@ from bot.sample_incidents import (
     sample_session,
     typed,
 )
+from bot.config.policy import Policy
+from bot.db.models import ActionItem, Incident, Status, StatusUpdate
+from bot.durations import humanize_duration, parse_duration
+from bot.incidents import declare, followups, resolution, story, timeline, updates
+from bot.incidents.escalation import Notice
+from bot.insights import postmortem
+from bot.insights.documents import Charts, markdown_report, rca_record, rca_report
+from bot.insights.drill_score import DrillScore, ScoreRow
+from bot.insights.history import Period, period_metrics
+from bot.insights.summary import summarize
+from bot.rendering import Renderer
 from bot.slack import lines
-from bot.slack.drill_score import DrillScore, ScoreRow
 from bot.slack.effect_messages import ShownRoleChange
 from bot.slack.insights_views import home_view, stats_message
 from bot.slack.presenters import IncidentFacts, facts
-from bot.slack.render import Renderer
 
 DRILL_SCORE = DrillScore(
     TYPED,
