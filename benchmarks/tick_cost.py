@@ -22,12 +22,12 @@ from common import machine, percentile
 from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import upgrade
 from bot.db.models import Incident, ScheduledWork
 from bot.incidents import work
 from bot.outbox import store as outbox
+from bot.runtime.context import Context
 from schedules import runner
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -83,7 +83,9 @@ def main() -> None:
         per_tick = len(statements) / 300
         for _ in range(300):
             start = time.perf_counter()
-            assert outbox.claim(sessions, NOW, timedelta(seconds=30)) is None
+            assert (
+                outbox.claim(sessions, NOW, timedelta(seconds=30), outbox.Known(frozenset({"post"}))) is None
+            )
             claims.append(time.perf_counter() - start)
         print(
             f"| {size:,} | {percentile(ticks, 50) * 1000:.2f} ms | {percentile(ticks, 99) * 1000:.2f} ms "

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.errors import InputError
 from bot.incidents import followups
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import decode_slack_text
 from handlers import forms
@@ -31,18 +31,18 @@ from handlers.common import (
 )
 
 
-def _today(ctx: Context) -> date:
+def _today(ctx: SlackContext) -> date:
     return ctx.clock().astimezone(ctx.policy.tz).date()
 
 
-def _remind_at(ctx: Context, due: date | None) -> datetime | None:
+def _remind_at(ctx: SlackContext, due: date | None) -> datetime | None:
     if due is None:
         return None
     hours = ctx.policy.escalation.working_hours
     return followups.reminder_time(due, hours.timezone, hours.start)
 
 
-def _added(ctx: Context, item: Any) -> Message | None:
+def _added(ctx: SlackContext, item: Any) -> Message | None:
     if item is None:
         return None  # the same submission again
     owner = f" for <@{item.owner}>" if item.owner else ""
@@ -50,7 +50,7 @@ def _added(ctx: Context, item: Any) -> Message | None:
     return trusted_notice(ctx, f"Action item #{item.id} added{owner}{due}.")
 
 
-def add(ctx: Context, incident_id: int, actor: str, parsed: followups.Parsed, key: str) -> Any:
+def add(ctx: SlackContext, incident_id: int, actor: str, parsed: followups.Parsed, key: str) -> Any:
     return followups.add(
         ctx.sessions,
         incident_id,
@@ -64,7 +64,7 @@ def add(ctx: Context, incident_id: int, actor: str, parsed: followups.Parsed, ke
     )
 
 
-def action_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def action_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``action <text> [@owner] [due YYYY-MM-DD]``; with no text, the form."""
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
@@ -77,7 +77,7 @@ def action_command(ctx: Context, command: Command, context: BoltContext) -> Mess
     return _added(ctx, add(ctx, incident.id, command.user_id, parsed, f"command:{command.trigger_id}"))
 
 
-def actions_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+def actions_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
@@ -86,7 +86,7 @@ def actions_command(ctx: Context, command: Command, context: BoltContext) -> Mes
     return ctx.render.message("action_items", i=facts(ctx.policy, incident, ctx.clock()), items=items)
 
 
-def _parse_view(ctx: Context, body: dict[str, Any]) -> followups.Parsed:
+def _parse_view(ctx: SlackContext, body: dict[str, Any]) -> followups.Parsed:
     view = body["view"]
     due_text = forms.day(view, "due")
     due = followups.parse_due(due_text, _today(ctx)) if due_text else None

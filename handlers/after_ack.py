@@ -14,16 +14,16 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.context import Context
 from bot.db.health import is_outage
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.gateway import error_name
 from handlers import forms_views
 from handlers.common import bot, reply_url, user_of
 
 log = logging.getLogger(__name__)
 
-Form = Callable[[Context, dict[str, Any]], dict[str, Any] | None]
+Form = Callable[[SlackContext, dict[str, Any]], dict[str, Any] | None]
 
 FORMS: dict[str, Form] = {
     "declare": forms_views.declare,
@@ -44,7 +44,7 @@ def after_ack(body: dict[str, Any], context: BoltContext) -> None:
         tell(ctx, body, Message(text=todo["tell"]["text"], blocks=todo["tell"].get("blocks") or []))
 
 
-def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) -> bool:
+def open_form(ctx: SlackContext, trigger_id: str, name: str, data: dict[str, Any]) -> bool:
     """Open the form; False when Slack (or the database, for what the form shows) would not: the
     person is told to try again."""
     try:
@@ -57,14 +57,14 @@ def open_form(ctx: Context, trigger_id: str, name: str, data: dict[str, Any]) ->
     if view is None:
         return True  # what the form was for is gone: nothing to open
     try:
-        ctx.slack.client.views_open(trigger_id=trigger_id, view=view)
+        ctx.slack.open_view(trigger_id, view)
     except SlackApiError as exc:
         log.warning("Slack did not open the %s form: %s", name, error_name(exc))
         return False
     return True
 
 
-def tell(ctx: Context, body: dict[str, Any], message: Message) -> None:
+def tell(ctx: SlackContext, body: dict[str, Any], message: Message) -> None:
     """Privately, through the response URL (or a direct message when there is none)."""
     url, user = reply_url(body), user_of(body)
     try:

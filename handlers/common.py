@@ -1,7 +1,7 @@
 """What every listener shares: the bot's context, the parsed command, answers, form errors.
 
 Listeners are module-level functions Bolt calls with ``ack``, ``body`` and ``context``; the app
-factory puts the bot's :class:`~bot.context.Context` in Bolt's context as ``"bot"``. An ack
+factory puts the bot's :class:`~bot.slack.context.SlackContext` in Bolt's context as ``"bot"``. An ack
 listener validates and commits before it acknowledges (acknowledged means saved); what must
 happen after the ack (opening a form, a reply through the response URL) is left in Bolt's
 context under ``"then"`` for the lazy listener :func:`after_ack`.
@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.db.health import is_contention, is_outage, reason
 from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
@@ -25,6 +24,7 @@ from bot.incidents import queries
 from bot.incidents.updates import Closed
 from bot.rendering import Message
 from bot.slack import refusals
+from bot.slack.context import SlackContext
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,9 @@ class BadPayload(Exception):
     """A button or form value that is not what the bot put there (stale, or crafted)."""
 
 
-def bot(context: BoltContext | dict[str, Any]) -> Context:
+def bot(context: BoltContext | dict[str, Any]) -> SlackContext:
     found = context["bot"]
-    assert isinstance(found, Context)
+    assert isinstance(found, SlackContext)
     return found
 
 
@@ -81,21 +81,21 @@ class Command:
         )
 
 
-def notice(ctx: Context, *lines: str) -> Message:
+def notice(ctx: SlackContext, *lines: str) -> Message:
     """A short message of plain-text lines (escaped by the template)."""
     return ctx.render.message("notice", lines=list(lines))
 
 
-def trusted_notice(ctx: Context, *lines: str) -> Message:
+def trusted_notice(ctx: SlackContext, *lines: str) -> Message:
     """A short message of mrkdwn lines the bot wrote itself (e.g. refusals naming people)."""
     return ctx.render.message("notice", lines=list(lines), trusted=True)
 
 
-def refusal_notice(ctx: Context, refusal: Refusal, *more: str) -> Message:
+def refusal_notice(ctx: SlackContext, refusal: Refusal, *more: str) -> Message:
     return trusted_notice(ctx, refusals.word(refusal), *more)
 
 
-def closed_notice(ctx: Context, closed: Closed) -> Message:
+def closed_notice(ctx: SlackContext, closed: Closed) -> Message:
     return notice(ctx, f"{closed.ref} is {closed.status.lower()}; reopen it first with `/incident reopen`.")
 
 
@@ -151,7 +151,7 @@ def _plain(mrkdwn: str) -> str:
     return mrkdwn.replace("<@", "@").replace(">", "")
 
 
-def outcome(ctx: Context, save: Callable[[], Message | None]) -> Message | None:
+def outcome(ctx: SlackContext, save: Callable[[], Message | None]) -> Message | None:
     """Run a change (validate and commit); what to tell the person: what it says, or why nothing
     was saved (bad input, a refusal, a stale button, the database away)."""
     try:
@@ -170,12 +170,12 @@ def outcome(ctx: Context, save: Callable[[], Message | None]) -> Message | None:
         return notice(ctx, BUSY if is_contention(exc) else NOTHING_SAVED)
 
 
-def saving(ctx: Context, ack: Ack, save: Callable[[], Message | None]) -> None:
+def saving(ctx: SlackContext, ack: Ack, save: Callable[[], Message | None]) -> None:
     """A command's change before the ack, answered in the ack."""
     answer(ack, outcome(ctx, save))
 
 
-def button(ctx: Context, ack: Ack, context: BoltContext, save: Callable[[], Message | None]) -> None:
+def button(ctx: SlackContext, ack: Ack, context: BoltContext, save: Callable[[], Message | None]) -> None:
     """A button's change before the ack; what it says goes through the response URL right after
     (Slack shows nothing a button's acknowledgement carries)."""
     said = outcome(ctx, save)
@@ -195,12 +195,12 @@ def then(context: BoltContext | dict[str, Any], **what: Any) -> None:
     context["then"] = {**(context.get("then") or {}), **what}
 
 
-def incident_here(ctx: Context, channel_id: str) -> Incident | None:
+def incident_here(ctx: SlackContext, channel_id: str) -> Incident | None:
     with ctx.sessions() as session:
         return queries.by_channel(session, channel_id)
 
 
-def not_an_incident_channel(ctx: Context, name: str) -> Message:
+def not_an_incident_channel(ctx: SlackContext, name: str) -> Message:
     return notice(
         ctx,
         f"`/incident {name}` works inside an incident's channel, and this is not one.",
@@ -208,7 +208,7 @@ def not_an_incident_channel(ctx: Context, name: str) -> Message:
     )
 
 
-def is_admin(ctx: Context, user: str) -> bool:
+def is_admin(ctx: SlackContext, user: str) -> bool:
     """Admins, for the permission checks the domain makes (a question to Slack for user groups)."""
     return ctx.people.is_admin(user)
 

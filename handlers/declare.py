@@ -6,16 +6,16 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.incidents import declare as declaring
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.command_text import parse_fast_path
 from handlers.common import REFUSED, Command, bot, metadata, notice, save_form, then
 
 
-def declare_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def declare_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """No text opens the form; ``P1 <title>`` declares at once; a title alone fills in the form."""
     fast = parse_fast_path(ctx.policy, decode_slack_text(command.args))
     if fast.severity is None:
@@ -44,7 +44,7 @@ def declare_command(ctx: Context, command: Command, context: BoltContext) -> Mes
     )
 
 
-def _declaration(ctx: Context, body: dict[str, Any]) -> declaring.Declaration:
+def _declaration(ctx: SlackContext, body: dict[str, Any]) -> declaring.Declaration:
     view = body["view"]
     user = str(body["user"]["id"])
     return declaring.validate(

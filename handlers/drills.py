@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
-from bot.context import Context
 from bot.durations import humanize_duration
 from bot.incidents import drills as drilling
 from bot.incidents import scenarios as drills
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.text import decode_slack_text
 from handlers.common import Command, notice
 
 
-def drill_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+def drill_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     name = decode_slack_text(command.args).strip()
     try:
         known = drills.scenarios(ctx.policy)

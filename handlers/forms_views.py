@@ -6,11 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.context import Context
 from bot.db.models import OPEN_STATUSES, Incident
 from bot.durations import format_duration, humanize_duration, parse_duration
 from bot.incidents import declare as declaring
 from bot.incidents import followups, resolution, updates
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import clean_line
 
@@ -27,7 +27,7 @@ RESOLVE_LIMITS = {
 }
 
 
-def _incident(ctx: Context, data: dict[str, Any]) -> Incident | None:
+def _incident(ctx: SlackContext, data: dict[str, Any]) -> Incident | None:
     with ctx.sessions() as session:
         return session.get(Incident, int(data["incident_id"]))
 
@@ -36,7 +36,7 @@ def _metadata(data: dict[str, Any], *keys: str) -> str:
     return json.dumps({k: data.get(k) for k in keys})
 
 
-def declare(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+def declare(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any]:
     return ctx.render.view(
         "declare",
         severities=ctx.policy.severities,
@@ -49,7 +49,7 @@ def declare(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def next_update_choices(
-    ctx: Context, incident: Incident
+    ctx: SlackContext, incident: Incident
 ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """The "next update in" choices, with the severity's cadence first and chosen."""
     choices = [(c, humanize_duration(parse_duration(c))) for c in updates.NEXT_UPDATE_CHOICES]
@@ -62,7 +62,7 @@ def next_update_choices(
     return choices, default
 
 
-def _incident_form(ctx: Context, name: str, data: dict[str, Any], **extra: Any) -> dict[str, Any] | None:
+def _incident_form(ctx: SlackContext, name: str, data: dict[str, Any], **extra: Any) -> dict[str, Any] | None:
     """A form about one incident: its facts, and the incident and reply URL carried in the form."""
     incident = _incident(ctx, data)
     if incident is None:
@@ -76,7 +76,7 @@ def _incident_form(ctx: Context, name: str, data: dict[str, Any], **extra: Any) 
     )
 
 
-def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+def update(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
     return _incident_form(
         ctx,
         "update",
@@ -89,14 +89,14 @@ def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
     )
 
 
-def severity(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+def severity(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
     return _incident_form(ctx, "severity", data, severities=ctx.policy.severities)
 
 
-def resolve(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+def resolve(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
     return _incident_form(ctx, "resolve", data, limits=RESOLVE_LIMITS)
 
 
-def action(ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+def action(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
     today = ctx.clock().astimezone(ctx.policy.tz).date().isoformat()
     return _incident_form(ctx, "action", data, text_max=followups.TEXT_MAX, today=today)

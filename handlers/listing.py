@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
-from bot.context import Context
 from bot.incidents import queries
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from handlers.common import Command
 
 
-def list_open(ctx: Context, command: Command, context: BoltContext) -> Message:
+def list_open(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     now = ctx.clock()
     with ctx.sessions() as session:
         found = queries.open_incidents(session)

@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.db.models import ENDED
 from bot.errors import Refusal
 from bot.incidents import permissions, resolution
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from handlers import forms
 from handlers.common import (
     REFUSED,
@@ -29,7 +29,7 @@ from handlers.common import (
 )
 
 
-def resolve_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def resolve_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
@@ -46,7 +46,7 @@ def resolve_command(ctx: Context, command: Command, context: BoltContext) -> Mes
     return None
 
 
-def reopen_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def reopen_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)

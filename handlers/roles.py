@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.config.policy import COMMANDER_ROLE
-from bot.context import Context
 from bot.incidents import roles
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import MENTION
 from handlers.common import (
@@ -27,7 +27,7 @@ from handlers.common import (
 
 
 def change_role(
-    ctx: Context,
+    ctx: SlackContext,
     incident_id: int,
     role_key: str,
     actor: str,
@@ -61,7 +61,7 @@ def change_role(
     return trusted_notice(ctx, f":warning: {change.warning}") if change.warning else None
 
 
-def _admin(ctx: Context, actor: str) -> bool:
+def _admin(ctx: SlackContext, actor: str) -> bool:
     """Admins, or everyone when the policy lets anyone reassign roles."""
     return ctx.policy.permissions.reassign_roles == "anyone" or is_admin(ctx, actor)
 
@@ -71,14 +71,14 @@ def _parse_value(value: str) -> tuple[int, str]:
     return number(incident_id), role_key
 
 
-def show_panel(ctx: Context, command: Command, context: BoltContext) -> Message:
+def show_panel(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     return ctx.render.message("roles_panel", i=facts(ctx.policy, incident, ctx.clock()))
 
 
-def role_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def role_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``/incident role <role> [@user]`` and ``/incident ic [@user]``: assign, or take it yourself."""
     args = command.args
     if command.name == "ic":

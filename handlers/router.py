@@ -13,12 +13,12 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.rendering import Message
-from handlers import actions, declare, drills, insights, listing, resolve, roles, timeline, updates
+from bot.slack.context import SlackContext
+from handlers import actions, declare, drills, fields, insights, listing, resolve, roles, timeline, updates
 from handlers.common import Command, bot, saving
 
-Run = Callable[[Context, Command, BoltContext], Message | None]
+Run = Callable[[SlackContext, Command, BoltContext], Message | None]
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,13 @@ class Subcommand:
     run: Run
 
 
-def help_message(ctx: Context, name: str = "") -> Message:
+def help_message(ctx: SlackContext, name: str = "") -> Message:
     intro = f"There is no `{name}` command." if name not in ("", "help") else None
     rows = [(s.usage, s.summary) for s in SUBCOMMANDS.values()]
     return ctx.render.message("help", commands=rows, intro=intro)
 
 
-def _help(ctx: Context, command: Command, context: BoltContext) -> Message:
+def _help(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     return help_message(ctx, command.name)
 
 
@@ -99,7 +99,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "set": Subcommand(
         "/incident set <field> [value]",
         "Set one of the incident's fields (no value clears it).",
-        insights.set_command,
+        fields.set_command,
     ),
     "stats": Subcommand(
         "/incident stats [YYYY-MM-DD | 7d]",

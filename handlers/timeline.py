@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.incidents import capture, queries, story, timeline
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.lines import mention
 from bot.slack.presenters import facts
 from bot.text import decode_slack_text
@@ -26,7 +26,7 @@ from handlers.common import (
 TIMELINE_SHOWN = 45
 
 
-def note_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+def note_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
@@ -41,7 +41,7 @@ def note_command(ctx: Context, command: Command, context: BoltContext) -> Messag
     return notice(ctx, f"Noted in the timeline of {incident.ref}.")
 
 
-def timeline_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+def timeline_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
@@ -55,7 +55,7 @@ def timeline_command(ctx: Context, command: Command, context: BoltContext) -> Me
     )
 
 
-def postmortem_command(ctx: Context, command: Command, context: BoltContext) -> Message:
+def postmortem_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
@@ -63,7 +63,9 @@ def postmortem_command(ctx: Context, command: Command, context: BoltContext) -> 
     return notice(ctx, f"The postmortem draft of {incident.ref} is on its way to this channel.")
 
 
-def _capture(ctx: Context, channel: str, ts: str, captured_by: str, message: dict[str, Any] | None) -> str:
+def _capture(
+    ctx: SlackContext, channel: str, ts: str, captured_by: str, message: dict[str, Any] | None
+) -> str:
     """Capture a message into its incident's timeline; returns what to tell the person."""
     with ctx.sessions() as session:
         incident = queries.by_channel(session, channel)
@@ -89,7 +91,7 @@ def _capture(ctx: Context, channel: str, ts: str, captured_by: str, message: dic
     )
 
 
-def _is_timeline_emoji(ctx: Context, event: dict[str, Any]) -> bool:
+def _is_timeline_emoji(ctx: SlackContext, event: dict[str, Any]) -> bool:
     return (
         event.get("reaction") == ctx.policy.timeline_emoji
         and (event.get("item") or {}).get("type") == "message"

@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.context import Context
 from bot.db.models import OPEN_STATUSES
 from bot.durations import humanize_duration, parse_duration
 from bot.errors import InputError
 from bot.incidents import updates
 from bot.incidents.updates import Closed
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import decode_slack_text
 from handlers import forms
@@ -38,7 +38,7 @@ from handlers.common import (
 SNOOZES = {"reminder_snooze_5m": timedelta(minutes=5), "reminder_snooze_15m": timedelta(minutes=15)}
 
 
-def update_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def update_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``update`` opens the form; ``update <text>`` posts at once with the status unchanged."""
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
@@ -55,7 +55,7 @@ def update_command(ctx: Context, command: Command, context: BoltContext) -> Mess
     )
 
 
-def post(ctx: Context, incident_id: int, user: str, **fields: Any) -> Message | None:
+def post(ctx: SlackContext, incident_id: int, user: str, **fields: Any) -> Message | None:
     try:
         updates.post_update(ctx.sessions, ctx.policy, incident_id, author=user, now=ctx.clock(), **fields)
     except Closed as closed:
@@ -63,7 +63,7 @@ def post(ctx: Context, incident_id: int, user: str, **fields: Any) -> Message | 
     return None
 
 
-def status_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def status_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``status`` shows the card (with a status picker); ``status <status>`` changes it."""
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
@@ -80,7 +80,7 @@ def status_command(ctx: Context, command: Command, context: BoltContext) -> Mess
 
 
 def change_status(
-    ctx: Context, incident_id: int, text: str, user: str, say_unchanged: bool = False
+    ctx: SlackContext, incident_id: int, text: str, user: str, say_unchanged: bool = False
 ) -> Message | None:
     try:
         status = updates.parse_status(text)
@@ -94,7 +94,7 @@ def change_status(
     return None  # the line in the channel says it
 
 
-def severity_command(ctx: Context, command: Command, context: BoltContext) -> Message | None:
+def severity_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``severity`` opens the form; ``severity <P1..P4> [reason]`` changes it at once."""
     incident = incident_here(ctx, command.channel_id)
     if incident is None:
@@ -106,7 +106,7 @@ def severity_command(ctx: Context, command: Command, context: BoltContext) -> Me
     return change_severity(ctx, incident.id, key, reason, command.user_id)
 
 
-def change_severity(ctx: Context, incident_id: int, key: str, reason: str, user: str) -> Message | None:
+def change_severity(ctx: SlackContext, incident_id: int, key: str, reason: str, user: str) -> Message | None:
     try:
         change = updates.change_severity(
             ctx.sessions,

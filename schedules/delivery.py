@@ -12,95 +12,112 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
 
-from bot.config.policy import COMMANDER_ROLE
-from bot.context import Context
+from pydantic import ValidationError
+
 from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.db.writers import background
 from bot.incidents import effects
 from bot.outbox import store as outbox
-from bot.slack import delivery
-from bot.slack.delivery import Again, Done, Failed
-from bot.text import escape_mrkdwn
+from bot.outbox.adapters import Adapter, Effect, Kind
+from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
+from bot.runtime.context import Context
 
 log = logging.getLogger(__name__)
 
-# After this many failed attempts the people concerned hear that an effect is late (once); a page
-# that did not land is said at once, since somebody is waiting to be woken.
-REPORT_AFTER = 5
-REPORT_PAGE_AFTER = 1
-# An effect failing with an error nobody knows (or a bug) is given up after this many attempts,
-# so it never holds its lane for good; a busy or unreachable Slack is waited out however long.
-GIVE_UP_AFTER = 10
-# Errors that mean the incident channel itself is unusable: no report is posted there.
-CHANNEL_GONE = ("no_incident_channel", "channel_not_found", "is_archived", "not_in_channel")
-
 
 def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
-    """Deliver one claimed effect and record what happened."""
+    """Deliver one claimed effect through its adapter and record what happened."""
+    found = ctx.adapters.find(claimed.kind)
+    assert found is not None, f"claimed {claimed.kind!r} without an adapter for it"
+    adapter, kind = found
+    payload: Effect | None = None
     try:
-        outcome = delivery.deliver(ctx, claimed)
+        payload = kind.payload.model_validate(claimed.payload)
+        outcome = kind.deliver(claimed, payload)
+    except ValidationError as exc:  # written by a release that shaped this kind differently
+        outcome = Failed(
+            f"the effect's data does not fit its kind {claimed.kind!r}: {exc.errors()[0]['msg']}"
+        )
     except Exception as exc:  # a bug (a query, a renderer): retried a while, and loud in the log
         if ctx.database.failed(exc):
             return  # the lease runs out; the effect is claimed again once the database is back
         busy = is_contention(exc)  # recording waited too long for a lock: the database is fine
         if not busy:
             log.exception("delivering %s failed", claimed.key)
-        error = f"{type(exc).__name__}: {exc}"
-        after = (
-            timedelta(seconds=1)
-            if busy
-            else delivery.backoff(claimed.attempts, ctx.settings.slack_retry_after)
-        )
-        # it may have reached Slack before the failure: look before sending it again
-        outcome = Again(after, error, in_doubt=claimed.kind in outbox.CREATING, transient=busy)
-    if isinstance(outcome, Again) and not outcome.transient and claimed.attempts >= GIVE_UP_AFTER:
-        outcome = Failed(f"gave up after {claimed.attempts} attempts: {outcome.error}")
+        after = timedelta(seconds=1) if busy else adapter.retry.delay(claimed.attempts)
+        # it may have reached the other side before the failure: look before sending it again
+        outcome = Again(after, f"{type(exc).__name__}: {exc}", in_doubt=kind.creates, transient=busy)
+    record(ctx, claimed, adapter, kind, payload, outcome)
+
+
+def record(
+    ctx: Context,
+    claimed: outbox.Claimed,
+    adapter: Adapter,
+    kind: Kind[Effect],
+    payload: Effect | None,
+    outcome: Outcome,
+) -> None:
+    """What one attempt came to, in the outbox (and said to the people concerned when it is late or
+    given up)."""
+    retry = adapter.retry
+    if isinstance(outcome, Again) and not outcome.transient and claimed.attempts >= retry.give_up_after:
+        outcome = Failed(f"gave up after {claimed.attempts} attempts: {outcome.error}", outcome.place_gone)
     now = ctx.clock()
     if isinstance(outcome, Done):
         pace = timedelta(seconds=ctx.settings.slack_channel_pace)
         outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace)
         return
+    if isinstance(outcome, Held):
+        log.info("%s: held (%s); again in %s", claimed.key, outcome.reason, outcome.after)
+        outbox.hold(ctx.sessions, claimed, now + outcome.after, outcome.reason)
+        return
+    what = kind.describe(payload) if payload is not None else claimed.kind
     if isinstance(outcome, Again):
         log.info("%s: not delivered (%s); again in %s", claimed.key, outcome.error, outcome.after)
         outbox.retry(ctx.sessions, claimed, now + outcome.after, outcome.error, outcome.in_doubt)
-        if claimed.attempts == (REPORT_PAGE_AFTER if claimed.kind == "page" else REPORT_AFTER):
-            report(ctx, claimed, outcome.error, still_trying=True)
+        if claimed.attempts == retry.report_after:
+            report(ctx, claimed, adapter, what, outcome.error, True, outcome.place_gone)
         return
     log.warning("%s: not delivered, for good (%s)", claimed.key, outcome.error)
     outbox.failed(ctx.sessions, claimed, outcome.error)
-    report(ctx, claimed, outcome.error, still_trying=False)
+    if not outcome.quiet:
+        report(ctx, claimed, adapter, what, outcome.error, False, outcome.place_gone)
 
 
-def report(ctx: Context, claimed: outbox.Claimed, error: str, still_trying: bool) -> None:
+def report(
+    ctx: Context,
+    claimed: outbox.Claimed,
+    adapter: Adapter,
+    what: str,
+    error: str,
+    still_trying: bool,
+    gone: bool,
+) -> None:
     """Tell the incident channel and the person who acted that an effect did not land (once)."""
-    if delivery.is_report(claimed) or claimed.incident_id is None or error == "no_incident_channel":
-        return  # a report is not reported again; a missing channel was reported when making it failed
-    what = delivery.describe(claimed)
-    then = "I keep retrying." if still_trying else "I have given up on it; please do it by hand."
-    who = "the pager" if claimed.kind == "page" else "Slack"
-    answered = escape_mrkdwn(error.replace("`", "'"), 200)
-    line = f":warning: I could not {what}: {who} answered `{answered}`. {then}"
-    cause = f"undelivered:{claimed.id}:{'late' if still_trying else 'failed'}"
+    if (claimed.payload.get("data") or {}).get("report") or claimed.incident_id is None:
+        return  # a report is not reported again
     with transaction(ctx.sessions) as session:
         incident = session.get(Incident, claimed.incident_id)
         if incident is None:
             return
-        now = ctx.clock()
-        data: dict[str, Any] = {"lines": [line], "trusted": True, "report": True}
-        channel_gone = (
-            claimed.lane == effects.lane(ctx.policy, incident, effects.INCIDENT) and error in CHANNEL_GONE
+        effects.report_undelivered(
+            session,
+            ctx.policy,
+            incident,
+            effect_id=claimed.id,
+            lane_name=claimed.lane,
+            what=what,
+            system=adapter.system,
+            error=error,
+            still_trying=still_trying,
+            place_gone=gone,
+            actor=claimed.actor,
+            now=ctx.clock(),
         )
-        if incident.channel_id and not channel_gone:
-            effects.post(
-                session, ctx.policy, incident, effects.INCIDENT, "notice", cause, now, aside=True, **data
-            )
-        person = claimed.actor or incident.holder(COMMANDER_ROLE) or incident.declared_by
-        if claimed.lane != effects.person(person):
-            effects.tell(session, ctx.policy, incident, person, "notice", cause, now, aside=True, **data)
 
 
 class DeliveryWorkers:
@@ -108,6 +125,7 @@ class DeliveryWorkers:
         self.ctx = ctx
         self.count = count
         self.lease = timedelta(seconds=ctx.settings.delivery_lease)
+        self.known = ctx.adapters.known()
         self._cond = threading.Condition()
         self._wakes = 0
         self._stopping = threading.Event()
@@ -149,7 +167,7 @@ class DeliveryWorkers:
                 seen = self._wakes
             self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
             try:
-                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease)
+                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease, self.known)
                 self.ctx.database.worked()
             except Exception as exc:
                 if not self.ctx.database.failed(exc) and not is_contention(exc):
@@ -170,7 +188,7 @@ class DeliveryWorkers:
 
     def _until_next(self) -> float:
         try:
-            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock())
+            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock(), self.known)
         except Exception:
             return self.poll
         if soonest is None:

@@ -17,16 +17,19 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
-from bot.context import Context
 from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident, TimelineEvent
 from bot.db.writers import background
 from bot.incidents import effects, work
+from bot.outbox.retry import RetryPolicy
+from bot.runtime.context import Context
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
 
+# A job that raised (a bug) is tried again after a minute, then less and less often, up to hourly.
+JOB_RETRY = RetryPolicy(first=60, longest=3600)
 # A tick handles at most this many rows, so one tick never runs for long.
 MAX_PER_TICK = 500
 
@@ -60,7 +63,7 @@ def run_next(ctx: Context) -> bool:
         except Exception as exc:
             if ctx.database.failed(exc):
                 raise
-            backoff = timedelta(seconds=min(ctx.settings.slack_retry_after * 2**row.attempts, 3600))
+            backoff = JOB_RETRY.delay(row.attempts + 1)
             log.exception("scheduled %s for %s failed; retrying in %s", row.kind, incident.ref, backoff)
             work.failed(row, repr(exc), now + backoff)
             return True

@@ -93,6 +93,8 @@ def load_at(engine: Engine, database_url: str, revision: str, rows: dict[str, li
     upgrade(database_url, revision)
     metadata = MetaData()
     metadata.reflect(engine)
+    if "slack_messages" in metadata.tables:  # before 0009, the messages to edit had their own table
+        rows = {**rows, "slack_messages": slack_messages(rows.get("external_refs", []))}
     with engine.begin() as connection:
         for table in metadata.sorted_tables:
             if table.name == "alembic_version" or not rows.get(table.name):
@@ -105,6 +107,16 @@ def load_at(engine: Engine, database_url: str, revision: str, rows: dict[str, li
                 # the ids were given: the sequence starts after them, as it would have
                 sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
                 connection.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table.name}"))
+
+
+def slack_messages(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Slack messages among external references, as ``slack_messages`` held them."""
+    return [
+        {"id": r["id"], "incident_id": r["incident_id"], "purpose": r["purpose"]}
+        | {"channel_id": r["container"], "ts": r["external_id"]}
+        for r in refs
+        if r["system"] == "slack" and r["external_id"] and r["container"]
+    ]
 
 
 def old_database(database_url: str, revision: str) -> dict[str, int]:

@@ -16,13 +16,17 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock, utcnow
 from bot.config.policy import Policy
 from bot.config.settings import Settings
-from bot.context import Context
 from bot.db.engine import make_engine, make_session_factory
 from bot.incidents import work
+from bot.integrations.pager.adapter import Pagers
+from bot.outbox.adapters import Registry
 from bot.outbox.store import OWED
 from bot.rendering import Renderer
+from bot.runtime.context import Context
 from bot.runtime.in_flight import InFlight
 from bot.slack.client import make_web_client
+from bot.slack.context import SlackContext
+from bot.slack.delivery import Deliverer
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
 from handlers import register_all
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BotApp:
-    ctx: Context
+    ctx: SlackContext
     bolt: App
     scheduler: BackgroundScheduler
     delivery: DeliveryWorkers
@@ -109,6 +113,11 @@ class _CountedApp(App):
             return super().dispatch(req)
 
 
+def adapters(ctx: SlackContext) -> Registry:
+    """Every system this replica delivers effects to: Slack, and the pagers."""
+    return Registry.of([Deliverer(ctx).adapter(), Pagers(ctx).adapter()])
+
+
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
     engine = make_engine(
         settings.database_url,
@@ -119,7 +128,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     )
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
     outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))
-    ctx = Context(
+    ctx = SlackContext(
         settings=settings,
         policy=policy,
         engine=engine,
@@ -130,6 +139,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         clock=clock,
         people=People(slack, policy.admins),
     )
+    ctx.adapters = adapters(ctx)
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)

@@ -1,4 +1,4 @@
-"""``incident-bot outbox``: the Slack effects not delivered yet, and those Slack refused for good."""
+"""``incident-bot outbox``: the effects not delivered yet, and those refused for good."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from bot.config.settings import load_settings
 from bot.db.engine import make_session_factory, transaction
 from bot.db.models import Incident, OutboxEffect
 from bot.durations import humanize_duration
+from bot.incidents.owed import KINDS
 from bot.outbox import store as outbox
 
 
 def add_outbox_parser(sub: Any) -> None:
     listing = sub.add_parser(
-        "outbox", help="Slack effects not delivered yet or refused for good, with their last error"
+        "outbox", help="effects not delivered yet or refused for good, with their last error"
     )
     listing.add_argument("--retry", type=int, metavar="ID", help="owe a failed effect again (after a fix)")
 
@@ -40,7 +41,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             }
             backlog = outbox.backlog(session)
         if not rows:
-            print("The outbox is empty: every Slack effect has been delivered.")
+            print("The outbox is empty: every effect has been delivered.")
             return 0
         print(f"{backlog.pending} pending, {backlog.failed} failed")
         for row in rows:
@@ -52,6 +53,8 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             print(f"    key: {row.key}")
             if row.last_error:
                 print(f"    last error: {row.last_error}")
+            if row.kind not in KINDS:
+                print("    waiting for a bot that knows this kind (a newer release owed it)")
         return 0
     finally:
         engine.dispose()

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest back-off, in seconds, between attempts of a Slack effect that failed",
     )
+    integrations_retry_after: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest back-off, in seconds, between attempts of an effect in an outside system "
+        "(PagerDuty, a webhook) that failed",
+    )
     slack_channel_pace: float = Field(
         default=1.0, ge=0, description="Seconds between the bot's messages in one channel (Slack's limit)"
     )

@@ -1,4 +1,5 @@
-"""The tables: incidents, their role assignments, timeline events and the Slack messages to edit."""
+"""The tables: incidents, their role assignments, timeline events, updates, follow-ups, scheduled
+work, the outbox and the record of what the bot made outside."""
 
 from __future__ import annotations
 
@@ -82,8 +83,13 @@ class Incident(Base):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="incident", order_by="RoleAssignment.id", lazy="selectin"
     )
-    messages: Mapped[list[SlackMessage]] = relationship(
-        back_populates="incident", order_by="SlackMessage.id", lazy="selectin"
+    # The Slack messages the bot posted for it (to edit and pin later), from its external references.
+    messages: Mapped[list[ExternalRef]] = relationship(
+        primaryjoin="and_(Incident.id == ExternalRef.incident_id, ExternalRef.system == 'slack', "
+        "ExternalRef.external_id.is_not(None))",
+        order_by="ExternalRef.id",
+        lazy="selectin",
+        viewonly=True,
     )
 
     @property
@@ -94,7 +100,7 @@ class Incident(Base):
         """The user currently holding ``role``, if anyone."""
         return next((r.user_id for r in self.roles if r.role == role and r.released_at is None), None)
 
-    def message(self, purpose: str, channel_id: str | None = None) -> SlackMessage | None:
+    def message(self, purpose: str, channel_id: str | None = None) -> ExternalRef | None:
         return next(
             (
                 m
@@ -148,19 +154,30 @@ class TimelineEvent(Base):
     source_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
-class SlackMessage(Base):
-    """A message the bot posted and must edit later (announcements, panels)."""
+class ExternalRef(Base):
+    """Something the bot made outside for an incident: a Slack message or bookmark, a page, a
+    ticket, a status-page incident. ``external_id`` is NULL while it is owed and not made yet."""
 
-    __tablename__ = "slack_messages"
-    __table_args__ = (UniqueConstraint("incident_id", "purpose", "channel_id", name="uq_slack_messages"),)
+    __tablename__ = "external_refs"
+    __table_args__ = (UniqueConstraint("incident_id", "system", "purpose", name="uq_external_refs"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(40))
-    channel_id: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str] = mapped_column(String(20))  # slack, pagerduty, jira, github, linear, statuspage
+    purpose: Mapped[str] = mapped_column(String(80))  # announcement, broadcast, follow_up:17, …
+    container: Mapped[str | None] = mapped_column(String(120), nullable=True)  # a channel, a project
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # a ts, a ticket key
+    url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
-    incident: Mapped[Incident] = relationship(back_populates="messages")
+    @property
+    def channel_id(self) -> str:
+        """A Slack message's channel."""
+        return self.container or ""
+
+    @property
+    def ts(self) -> str:
+        """A Slack message's timestamp."""
+        return self.external_id or ""
 
 
 class StatusUpdate(Base):

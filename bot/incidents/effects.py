@@ -1,13 +1,13 @@
-"""What a change owes Slack, as data: which message, to which place, because of what.
+"""What a change owes outside systems, as data: which message, to which place, because of what.
 
 The domain calls these inside the transaction of a change, so a change and everything it owes
-are committed together. Nothing here knows Slack's API: a place is the incident's own channel,
-the announcement channel, the leadership channel, a person, a channel named in the policy, or a
-pager; a message is named by what it says. ``bot/slack/delivery.py`` renders each message when
-it is sent, from what the database holds then, and sends it.
+are committed together. Nothing here knows an outside system's API: each effect is a typed payload
+(``bot.incidents.owed``) that an adapter delivers. A message is named by what it says and rendered
+when it is sent, from what the database holds then.
 
 Every effect has a stable key, ``<incident>/<cause>/<what>``: the same change owed twice (a
-retried request) is one effect, and the key travels with the message so it can be found again.
+retried request) is one effect, and the key travels with what is made outside so it can be found
+again.
 """
 
 from __future__ import annotations
@@ -18,15 +18,36 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config.policy import Policy
-from bot.db.models import Incident, OutboxEffect, SlackMessage, TimelineEvent
+from bot.config.policy import COMMANDER_ROLE, Policy
+from bot.db.models import Incident, OutboxEffect, TimelineEvent
+from bot.incidents import external
+from bot.incidents.owed import (
+    ANNOUNCEMENTS,
+    INCIDENT,
+    LEADERSHIP,
+    Bookmark,
+    CreateChannel,
+    Edit,
+    File,
+    Home,
+    Invite,
+    PageAction,
+    PagerDutyEvent,
+    Pin,
+    Post,
+    Reply,
+    Topic,
+    WebhookPage,
+)
 from bot.outbox import store as outbox
+from bot.outbox.adapters import Effect
 
-INCIDENT = "incident"  # the incident's own channel
-ANNOUNCEMENTS = "announcements"  # the policy's announcement channel
-LEADERSHIP = "leadership"  # the policy's leadership channel
+__all__ = ["ANNOUNCEMENTS", "INCIDENT", "LEADERSHIP"]
+
 # How the bot remembers an announcement it posted in each place (to edit and pin it later).
 PURPOSE = {INCIDENT: "announcement", ANNOUNCEMENTS: "broadcast", LEADERSHIP: "leadership"}
+# The outside system announcements are made in (its adapter records what it made under this name).
+CHAT = "slack"
 
 
 def person(user: str) -> str:
@@ -35,10 +56,6 @@ def person(user: str) -> str:
 
 def channel(name_or_id: str) -> str:
     return f"channel:{name_or_id}"
-
-
-def pager(target: str) -> str:
-    return f"pager:{target}"
 
 
 def lane(policy: Policy, incident: Incident, place: str) -> str:
@@ -56,30 +73,43 @@ def key(incident: Incident, *parts: str) -> str:
     return "/".join((incident.ref, *parts))
 
 
-def _owe(
+def owe(
+    session: Session,
+    incident: Incident,
+    effect: Effect,
+    effect_key: str,
+    lane_name: str,
+    now: datetime,
+    actor: str | None = None,
+) -> None:
+    """Owe ``effect`` once (the same key again adds nothing)."""
+    outbox.owe(
+        session,
+        key=effect_key,
+        kind=effect.KIND,
+        lane=lane_name,
+        now=now,
+        incident_id=incident.id,
+        actor=actor,
+        payload=effect.model_dump(),
+    )
+
+
+def _owe_at(
     session: Session,
     policy: Policy,
     incident: Incident,
     place: str,
-    kind: str,
+    effect: Effect,
     effect_key: str,
     now: datetime,
     actor: str | None = None,
     aside: bool = False,
-    **payload: Any,
 ) -> None:
-    if incident.is_drill and (place == LEADERSHIP or kind == "page"):
-        return  # a rehearsal never pages anyone and never tells leadership
-    outbox.owe(
-        session,
-        key=effect_key,
-        kind=kind,
-        lane=lane(policy, incident, place) + ("/aside" if aside else ""),
-        now=now,
-        incident_id=incident.id,
-        actor=actor,
-        payload={"place": place, **payload},
-    )
+    if incident.is_drill and place == LEADERSHIP:
+        return  # a rehearsal never tells leadership
+    lane_name = lane(policy, incident, place) + ("/aside" if aside else "")
+    owe(session, incident, effect, effect_key, lane_name, now, actor)
 
 
 def post(
@@ -98,20 +128,17 @@ def post(
 ) -> None:
     """A message in ``place``; ``thread``: in the thread of the incident's announcement there;
     ``aside``: not in line behind what the place owes already (a report about a stuck effect)."""
-    effect_key = key(incident, cause, f"{message}@{place}")
-    _owe(
+    effect = Post(place=place, message=message, thread=thread, data=data)
+    _owe_at(
         session,
         policy,
         incident,
         place,
-        "post",
-        effect_key,
+        effect,
+        key(incident, cause, f"{message}@{place}"),
         now,
         actor,
         aside,
-        message=message,
-        thread=thread,
-        data=data,
     )
 
 
@@ -157,50 +184,61 @@ def announcement_message(incident: Incident, place: str) -> str:
 
 def announce(session: Session, policy: Policy, incident: Incident, place: str, now: datetime) -> None:
     """The incident's announcement in ``place``, once (and pinned in the incident's channel)."""
-    message = announcement_message(incident, place)
-    _owe(
-        session, policy, incident, place, "post", key(incident, "announce", place), now,
-        message=message, record_as=PURPOSE[place], data={}, refreshed_by=key(incident, "edit", place),
-    )  # fmt: skip
+    if incident.is_drill and place == LEADERSHIP:
+        return
+    effect = Post(
+        place=place,
+        message=announcement_message(incident, place),
+        record_as=PURPOSE[place],
+        refreshed_by=key(incident, "edit", place),
+    )
+    _owe_at(session, policy, incident, place, effect, key(incident, "announce", place), now)
+    external.expect(session, incident.id, CHAT, PURPOSE[place])
     if place == INCIDENT:
-        _owe(
-            session, policy, incident, place, "pin", key(incident, "pin", place), now, purpose=PURPOSE[place]
-        )
+        pin = Pin(place=place, purpose=PURPOSE[place])
+        _owe_at(session, policy, incident, place, pin, key(incident, "pin", place), now)
 
 
 def announced_places(session: Session, incident: Incident) -> list[str]:
-    """Where the incident's announcement is: posted (its message recorded, also by a bot from
-    before the outbox) or owed."""
-    prefix = key(incident, "announce", "")
-    outbox.write_owed(session)
-    owed = select(OutboxEffect.key).where(
-        OutboxEffect.incident_id == incident.id, OutboxEffect.key.startswith(prefix, autoescape=True)
-    )
-    recorded = select(SlackMessage.purpose).where(SlackMessage.incident_id == incident.id)
-    places = {k.removeprefix(prefix) for k in session.scalars(owed)}
-    purposes = set(session.scalars(recorded))
-    places.update(place for place, purpose in PURPOSE.items() if purpose in purposes)
-    return [place for place in PURPOSE if place in places]
+    """Where the incident's announcement is (posted, or owed): its external references."""
+    purposes = external.purposes(session, incident.id, CHAT)
+    return [place for place, purpose in PURPOSE.items() if purpose in purposes]
 
 
 def refresh(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
     """Show the incident as it is now: every announcement edited and the topic set. Edits render
     the latest state when sent, so several changes in a row make one edit of each."""
     for place in announced_places(session, incident):
-        outbox.rearm(
+        _rearm(
             session,
-            key=key(incident, "edit", place),
-            kind="edit",
-            lane=lane(policy, incident, place),
-            now=now,
-            incident_id=incident.id,
-            payload={
-                "place": place,
-                "purpose": PURPOSE[place],
-                "message": announcement_message(incident, place),
-            },
+            policy,
+            incident,
+            place,
+            Edit(place=place, purpose=PURPOSE[place], message=announcement_message(incident, place)),
+            key(incident, "edit", place),
+            now,
         )
     set_topic(session, policy, incident, now)
+
+
+def _rearm(
+    session: Session,
+    policy: Policy,
+    incident: Incident,
+    place: str,
+    effect: Effect,
+    effect_key: str,
+    now: datetime,
+) -> None:
+    outbox.rearm(
+        session,
+        key=effect_key,
+        kind=effect.KIND,
+        lane=lane(policy, incident, place),
+        now=now,
+        incident_id=incident.id,
+        payload=effect.model_dump(),
+    )
 
 
 def show_overview(session: Session, user: str, now: datetime) -> None:
@@ -208,33 +246,30 @@ def show_overview(session: Session, user: str, now: datetime) -> None:
     kept up to date while incidents change (``refresh_overviews``). Its own lane: it never waits
     behind the person's direct messages, nor they behind it."""
     outbox.rearm(
-        session, key=f"overview/{user}", kind="home", lane=f"home:{user}", now=now, payload={"user": user}
+        session,
+        key=f"overview/{user}",
+        kind=Home.KIND,
+        lane=f"home:{user}",
+        now=now,
+        payload=Home(user=user).model_dump(),
     )
 
 
 def refresh_overviews(session: Session, now: datetime) -> None:
     """Incidents changed: everyone who has looked at the overview sees the new one. (The scheduler
     calls this once a tick at most, never a change's own transaction.)"""
-    query = select(OutboxEffect.key).where(OutboxEffect.kind == "home").order_by(OutboxEffect.key)
+    query = select(OutboxEffect.key).where(OutboxEffect.kind == Home.KIND).order_by(OutboxEffect.key)
     for viewer in session.scalars(query):
         show_overview(session, viewer.removeprefix("overview/"), now)
 
 
 def set_topic(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
     """The channel topic, showing the incident as it is when it is set."""
-    outbox.rearm(
-        session,
-        key=key(incident, "topic"),
-        kind="topic",
-        lane=lane(policy, incident, INCIDENT),
-        now=now,
-        incident_id=incident.id,
-        payload={"place": INCIDENT},
-    )
+    _rearm(session, policy, incident, INCIDENT, Topic(), key(incident, "topic"), now)
 
 
 def create_channel(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
-    _owe(session, policy, incident, INCIDENT, "create_channel", key(incident, "channel"), now)
+    _owe_at(session, policy, incident, INCIDENT, CreateChannel(), key(incident, "channel"), now)
 
 
 def invite(
@@ -248,17 +283,8 @@ def invite(
 ) -> None:
     """Bring people into the incident's channel (one effect each: one refusal spoils no other)."""
     for user in dict.fromkeys(users):
-        _owe(
-            session,
-            policy,
-            incident,
-            INCIDENT,
-            "invite",
-            key(incident, cause, f"invite:{user}"),
-            now,
-            actor,
-            user=user,
-        )
+        effect_key = key(incident, cause, f"invite:{user}")
+        _owe_at(session, policy, incident, INCIDENT, Invite(user=user), effect_key, now, actor)
 
 
 def reply(
@@ -274,19 +300,8 @@ def reply(
 ) -> None:
     """Tell ``user`` privately (through the command's response URL while it lasts, else by DM),
     after what the incident's channel owes so far has been done."""
-    _owe(
-        session,
-        policy,
-        incident,
-        INCIDENT,
-        "reply",
-        key(incident, cause, "reply"),
-        now,
-        user,
-        message=message,
-        url=url,
-        user=user,
-    )
+    effect = Reply(message=message, url=url, user=user)
+    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "reply"), now, user)
 
 
 def page(
@@ -294,25 +309,25 @@ def page(
     policy: Policy,
     incident: Incident,
     target: str,
-    action: str,
+    action: PageAction,
     reason: str,
     cause: str,
     now: datetime,
 ) -> None:
-    """A ``trigger`` or ``resolve`` event for a pager target."""
-    effect_key = key(incident, cause, f"page:{target}:{action}")
-    _owe(
-        session,
-        policy,
-        incident,
-        pager(target),
-        "page",
-        effect_key,
-        now,
-        target=target,
-        action=action,
-        reason=reason,
-    )
+    """A ``trigger`` or ``resolve`` event for each pager of a target: one effect per destination,
+    each in its own lane, so one that fails never holds back or repeats the other."""
+    if incident.is_drill:
+        return  # a rehearsal never pages anyone
+    pagers = policy.escalation.targets.get(target)
+    if pagers is None:
+        return
+    base = key(incident, cause, f"page:{target}:{action}")
+    if pagers.pagerduty_routing_key:
+        event = PagerDutyEvent(target=target, action=action, reason=reason)
+        owe(session, incident, event, f"{base}:pagerduty", f"pagerduty:{target}", now)
+    if pagers.webhook_url:
+        hook = WebhookPage(target=target, action=action, reason=reason)
+        owe(session, incident, hook, f"{base}:webhook", f"webhook:{target}", now)
 
 
 def upload_postmortem(
@@ -320,8 +335,36 @@ def upload_postmortem(
 ) -> None:
     """The postmortem as a file in the incident's channel, bookmarked the first time."""
     file_key = key(incident, cause, "postmortem")
-    _owe(session, policy, incident, INCIDENT, "file", file_key, now, actor, document="postmortem")
-    _owe(
-        session, policy, incident, INCIDENT, "bookmark", key(incident, "bookmark", "postmortem"), now, actor,
-        title="Postmortem", file=file_key,
-    )  # fmt: skip
+    _owe_at(session, policy, incident, INCIDENT, File(document="postmortem"), file_key, now, actor)
+    bookmark = Bookmark(title="Postmortem", file=file_key)
+    _owe_at(
+        session, policy, incident, INCIDENT, bookmark, key(incident, "bookmark", "postmortem"), now, actor
+    )
+
+
+def report_undelivered(
+    session: Session,
+    policy: Policy,
+    incident: Incident,
+    *,
+    effect_id: int,
+    lane_name: str,
+    what: str,
+    system: str,
+    error: str,
+    still_trying: bool,
+    place_gone: bool,
+    actor: str | None,
+    now: datetime,
+) -> None:
+    """Tell the incident channel and the person who acted that an effect did not land (once)."""
+    cause = f"undelivered:{effect_id}:{'late' if still_trying else 'failed'}"
+    data: dict[str, Any] = {
+        "what": what, "system": system, "error": error, "still_trying": still_trying, "report": True,
+    }  # fmt: skip
+    channel_gone = lane_name == lane(policy, incident, INCIDENT) and place_gone
+    if incident.channel_id and not channel_gone:
+        post(session, policy, incident, INCIDENT, "undelivered", cause, now, aside=True, **data)
+    whom = actor or incident.holder(COMMANDER_ROLE) or incident.declared_by
+    if lane_name != person(whom):
+        tell(session, policy, incident, whom, "undelivered", cause, now, aside=True, **data)

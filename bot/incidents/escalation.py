@@ -19,6 +19,7 @@ from bot.db.models import OPEN, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents import effects, timeline, work
 from bot.incidents.business_hours import next_business_morning
+from bot.incidents.owed import PageAction
 
 AT_DECLARE = "declare"
 
@@ -214,11 +215,24 @@ def resolve_pages(session: Session, policy: Policy, incident: Incident, cause: s
 
 
 def paged(
-    session: Session, policy: Policy, incident: Incident, target: str, action: str, now: datetime
+    session: Session,
+    policy: Policy,
+    incident: Incident,
+    target: str,
+    action: PageAction,
+    now: datetime,
+    *,
+    page: str,
+    via: str,
 ) -> None:
-    """A page reached its pager. A trigger that landed after the incident was resolved gets its
-    resolve too, so the alert does not stay open."""
-    event = timeline.record(session, incident, "paged", now, None, target=target, action=action)
+    """A page reached one of its target's pagers (``via``). The timeline records the page once,
+    when its first pager has it (``page`` names the page, whatever the pager). A trigger that landed
+    after the incident was resolved gets its resolve too, so the alert does not stay open."""
+    source = f"paged:{page}"[:100]
+    if session.scalar(select(TimelineEvent.id).where(TimelineEvent.source_key == source)) is not None:
+        return
+    event = timeline.record(session, incident, "paged", now, None, target=target, action=action, via=via)
+    event.source_key = source
     if action == "trigger" and incident.status not in OPEN:
         session.flush()
         effects.page(session, policy, incident, target, "resolve", "resolved", f"e{event.id}", now)

@@ -1,9 +1,11 @@
-"""The outbox: every Slack effect a committed change owes, until it is delivered.
+"""The outbox store: every effect a committed change owes an outside system, until it is delivered.
 
 A change writes its effects in its own transaction (``owe``, ``rearm``), so what is acknowledged
 is saved together with everything it owes Slack. Delivery workers then ``claim`` one effect at a
 time: the oldest pending effect of a lane (a channel, a person's DMs, a pager) whose earlier
-effects are all done, so a lane goes out in commit order; a post waits for its lane's pace.
+effects are all done, so a lane goes out in commit order; a paced kind waits for its lane's pace.
+A worker claims only the kinds its replica has an adapter for (``bot.outbox.adapters``): a lane whose
+head is of a kind it does not know waits for a replica that knows it.
 A claim is a lease (``claimed_until``) that its worker renews; a worker that dies loses only its
 lease, and the effect is claimed again, marked in doubt so the next worker looks for it in Slack
 before sending it again.
@@ -28,11 +30,6 @@ from bot.db.models import OutboxEffect, OutboxLane
 from bot.db.types import UTCDateTime
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-# Kinds that put a message in a channel: paced per lane (Slack: about one a second per channel).
-PACED = ("post", "file")
-# Kinds whose repeat would make a second thing in Slack: an attempt with no recorded outcome is
-# looked for before it is made again.
-CREATING = ("post", "file", "create_channel", "bookmark")
 # Set on a session that owed something: the app wakes its delivery workers after the commit.
 OWED = "outbox.owed"
 # Rows owed inside ``together``, not written yet.
@@ -53,6 +50,7 @@ class Claimed:
     in_doubt: bool  # an earlier attempt may have reached Slack without its outcome being recorded
     version: int
     token: str
+    paced: bool = False  # a kind paced per lane: its delivery takes the lane's next slot
 
 
 def owe(
@@ -175,17 +173,32 @@ def _heads() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """The kinds a replica can deliver (from its adapters): which it may claim, which are paced,
+    which create something that must be looked for before a retry."""
+
+    kinds: frozenset[str]
+    paced: frozenset[str] = frozenset()
+    creating: frozenset[str] = frozenset()
+
+
 @functools.cache
-def _ready() -> Any:
-    """Heads whose time (the ``now`` parameter) has come and who nobody holds, oldest first.
-    Built once: the statement is the same every time, only ``now`` changes."""
+def _ready(known: Known) -> Any:
+    """Heads of a known kind whose time (the ``now`` parameter) has come and who nobody holds,
+    oldest first. Built once per set of kinds: only ``now`` changes."""
     row, now = OutboxEffect, bindparam("now", type_=UTCDateTime())
     return (
         _heads()
         .where(
+            row.kind.in_(sorted(known.kinds)),
             row.not_before <= now,
             or_(row.claimed_until.is_(None), row.claimed_until < now),
-            or_(row.kind.not_in(PACED), OutboxLane.next_post_at.is_(None), OutboxLane.next_post_at <= now),
+            or_(
+                row.kind.not_in(sorted(known.paced)),
+                OutboxLane.next_post_at.is_(None),
+                OutboxLane.next_post_at <= now,
+            ),
         )
         .order_by(row.not_before, row.id)
         .limit(1)
@@ -193,18 +206,18 @@ def _ready() -> Any:
 
 
 @functools.cache
-def _claim_statement() -> Any:
-    return _ready().with_for_update(skip_locked=True, of=OutboxEffect)
+def _claim_statement(known: Known) -> Any:
+    return _ready(known).with_for_update(skip_locked=True, of=OutboxEffect)
 
 
-def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> Claimed | None:
-    """Claim the next deliverable effect, or None. One indexed read when nothing is ready (it
-    takes no write lock: idle workers never stand in a change's way)."""
+def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta, known: Known) -> Claimed | None:
+    """Claim the next deliverable effect of a kind in ``known``, or None. One indexed read when
+    nothing is ready (it takes no write lock: idle workers never stand in a change's way)."""
     with sessions() as session:
-        if session.execute(_ready(), {"now": now}).first() is None:
+        if session.execute(_ready(known), {"now": now}).first() is None:
             return None
     with transaction(sessions) as session:
-        row = session.scalars(_claim_statement(), {"now": now}).first()
+        row = session.scalars(_claim_statement(known), {"now": now}).first()
         if row is None:
             return None
         claimed = Claimed(
@@ -220,11 +233,12 @@ def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> C
             in_doubt=row.in_doubt,
             version=row.version,
             token=secrets.token_hex(8),
+            paced=row.kind in known.paced,
         )
         row.claimed_until = now + lease
         row.claim_token = claimed.token
         row.attempts = claimed.attempts
-        row.in_doubt = row.in_doubt or row.kind in CREATING  # until this attempt's outcome is known
+        row.in_doubt = row.in_doubt or row.kind in known.creating  # until this attempt's outcome is known
         return claimed
 
 
@@ -286,8 +300,8 @@ def delivered(
     result: dict[str, Any] | None,
     pace: timedelta,
 ) -> None:
-    """Record the effect as delivered (and the lane's next post slot). If it was owed again while
-    in flight (a newer state to show), it stays pending for one more send."""
+    """Record the effect as delivered (and, a paced kind, the lane's next slot). If it was owed
+    again while in flight (a newer state to show), it stays pending for one more send."""
     with transaction(sessions) as session:
         done = session.execute(
             update(OutboxEffect)
@@ -307,7 +321,7 @@ def delivered(
                 .where(*_mine(claimed))
                 .values(result=result, in_doubt=False, **_released())
             )
-        if claimed.kind in PACED and pace > timedelta(0):
+        if claimed.paced and pace > timedelta(0):
             statement = upsert_insert(session, OutboxLane).values(lane=claimed.lane, next_post_at=now + pace)
             session.execute(
                 statement.on_conflict_do_update(
@@ -331,6 +345,17 @@ def retry(
         )
 
 
+def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason: str) -> None:
+    """Not this effect's turn (the other side refuses the bot itself, or this version cannot render
+    it): try again at ``at``, the attempt not counted."""
+    with transaction(sessions) as session:
+        session.execute(
+            update(OutboxEffect)
+            .where(*_mine(claimed))
+            .values(not_before=at, attempts=claimed.attempts - 1, last_error=reason, **_released())
+        )
+
+
 def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str) -> None:
     """Slack refused it for good (and the bot could not fix it): kept, with the error, for reports."""
     with transaction(sessions) as session:
@@ -341,25 +366,27 @@ def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str) -> Non
         )
 
 
-def next_ready_at(sessions: sessionmaker[Session], now: datetime) -> datetime | None:
-    """When the earliest pending effect may become deliverable (None: nothing is pending)."""
+def next_ready_at(sessions: sessionmaker[Session], now: datetime, known: Known) -> datetime | None:
+    """When the earliest pending effect of a known kind may become deliverable (None: none is
+    pending)."""
     with sessions() as session:
-        soonest: datetime | None = session.scalar(_soonest())
+        soonest: datetime | None = session.scalar(_soonest(known))
         return soonest
 
 
 @functools.cache
-def _soonest() -> Any:
-    """The earliest time any lane head may go: the latest of its own time, its lease and (a post)
-    its lane's pace."""
+def _soonest(known: Known) -> Any:
+    """The earliest time any lane head of a known kind may go: the latest of its own time, its
+    lease and (a paced kind) its lane's pace."""
     row = OutboxEffect
 
     def later(a: Any, b: Any) -> Any:
         return case((b.is_not(None) & (b > a), b), else_=a)
 
     own = later(row.not_before, row.claimed_until)
-    at = case((row.kind.in_(PACED), later(own, OutboxLane.next_post_at)), else_=own)
-    return _heads().with_only_columns(type_coerce(func.min(at), UTCDateTime()))
+    at = case((row.kind.in_(sorted(known.paced)), later(own, OutboxLane.next_post_at)), else_=own)
+    heads = _heads().where(row.kind.in_(sorted(known.kinds)))
+    return heads.with_only_columns(type_coerce(func.min(at), UTCDateTime()))
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from bot.context import Context
 from bot.db.models import Incident
 from bot.rendering import Message
+from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import shorten
 
 TOPIC_MAX = 250
 
 
-def announcement(ctx: Context, incident: Incident) -> Message:
+def announcement(ctx: SlackContext, incident: Incident) -> Message:
     return ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()))
 
 
-def topic(ctx: Context, incident: Incident) -> str:
+def topic(ctx: SlackContext, incident: Incident) -> str:
     text = ctx.render.text("messages/topic.txt.j2", i=facts(ctx.policy, incident, ctx.clock()))
     return shorten(" ".join(text.split()), TOPIC_MAX)

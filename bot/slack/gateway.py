@@ -121,6 +121,14 @@ class SlackGateway:
             raise
         return True
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a form (a trigger id works once, for 3 seconds)."""
+        self.client.views_open(trigger_id=trigger_id, view=view)
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        """Show ``view`` in the person's Home tab of the bot."""
+        self.client.views_publish(user_id=user, view=view)
+
     def update(self, channel: str, ts: str, message: Message) -> None:
         self.client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config.policy import Policy
-from bot.db.models import Incident, SlackMessage
-from bot.incidents import effects, timeline
+from bot.db.models import Incident
+from bot.incidents import effects, external, timeline
 
 
 def channel_created(
@@ -29,12 +28,8 @@ def channel_created(
 
 
 def record_message(session: Session, incident_id: int, purpose: str, channel_id: str, ts: str) -> None:
-    """Remember a message to edit later (once per purpose and channel)."""
-    try:
-        with session.begin_nested():
-            session.add(SlackMessage(incident_id=incident_id, purpose=purpose, channel_id=channel_id, ts=ts))
-    except IntegrityError:
-        pass  # recorded by an earlier attempt
+    """Remember a message to edit later (its external reference, once per purpose)."""
+    external.record(session, incident_id, effects.CHAT, purpose, ts, container=channel_id)
 
 
 def channel_in_use(session: Session, channel_id: str) -> bool:

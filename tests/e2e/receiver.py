@@ -12,7 +12,9 @@ from typing import Any
 class Receiver:
     def __init__(self) -> None:
         self.posts: list[tuple[str, dict[str, Any]]] = []
-        self.fail_next = 0
+        self.fail_next = 0  # the next posts to any path answer 500
+        self.failing: dict[str, list[int]] = {}  # path → the statuses its next posts answer
+        self.attempts: dict[str, int] = {}  # path → every post, answered or failed
         self._lock = threading.Lock()
         outer = self
 
@@ -20,11 +22,17 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with outer._lock:
-                    failing = outer.fail_next > 0
-                    outer.fail_next -= 1 if failing else 0
-                    if not failing:
+                    outer.attempts[self.path] = outer.attempts.get(self.path, 0) + 1
+                    planned = outer.failing.get(self.path) or []
+                    if planned:
+                        status = planned.pop(0)
+                    elif outer.fail_next > 0:
+                        status, outer.fail_next = 500, outer.fail_next - 1
+                    else:
+                        status = 202
+                    if status < 300:
                         outer.posts.append((self.path, json.loads(body)))
-                self.send_response(500 if failing else 202)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(b'{"status": "success"}')
@@ -39,6 +47,15 @@ class Receiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def fail(self, path: str, *statuses: int) -> None:
+        """The next posts to ``path`` answer these statuses, in order (then 202 again)."""
+        with self._lock:
+            self.failing[path] = list(statuses)
+
+    def tried(self, path: str) -> int:
+        with self._lock:
+            return self.attempts.get(path, 0)
 
     def received(self, path: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -23,6 +23,6 @@ def test_downgrade_to_base_and_up_again(engine: Engine, database_url: str) -> No
     downgrade(alembic_config(database_url), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(database_url)
-    assert {"incidents", "role_assignments", "timeline_events", "slack_messages"} <= set(
+    assert {"incidents", "role_assignments", "timeline_events", "external_refs"} <= set(
         inspect(engine).get_table_names()
     )

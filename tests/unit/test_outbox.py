@@ -13,6 +13,12 @@ from bot.outbox import store as outbox
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 PACE = timedelta(seconds=1)
+# The kinds these tests owe, as a replica's adapters would declare them.
+KNOWN = outbox.Known(
+    kinds=frozenset({"post", "edit", "invite", "pin", "topic", "tell"}),
+    paced=frozenset({"post"}),
+    creating=frozenset({"post"}),
+)
 
 
 def owe(sessions: sessionmaker[Session], key: str, lane: str = "channel:a", kind: str = "post") -> None:
@@ -25,14 +31,16 @@ def test_one_effect_per_key_and_order_within_a_lane(sessions: sessionmaker[Sessi
     owe(sessions, "a1")  # a retried request owes nothing more
     owe(sessions, "a2")
     owe(sessions, "b1", lane="channel:b")
-    first = outbox.claim(sessions, NOW, LEASE)
-    second = outbox.claim(sessions, NOW, LEASE)
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    second = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert first is not None and second is not None
     assert (first.key, second.key) == ("a1", "b1")  # a2 waits for a1: order per lane
-    assert outbox.claim(sessions, NOW, LEASE) is None
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
     outbox.delivered(sessions, first, NOW, {"ts": "1"}, PACE)
-    assert outbox.claim(sessions, NOW, LEASE) is None  # a2 is a post: the lane's pace holds it a second
-    later = outbox.claim(sessions, NOW + PACE, LEASE)
+    assert (
+        outbox.claim(sessions, NOW, LEASE, KNOWN) is None
+    )  # a2 is a post: the lane's pace holds it a second
+    later = outbox.claim(sessions, NOW + PACE, LEASE, KNOWN)
     assert later is not None and later.key == "a2"
     with sessions() as session:
         assert outbox.backlog(session).pending == 2
@@ -40,12 +48,12 @@ def test_one_effect_per_key_and_order_within_a_lane(sessions: sessionmaker[Sessi
 
 def test_a_crashed_claim_comes_back_in_doubt_after_its_lease(sessions: sessionmaker[Session]) -> None:
     owe(sessions, "post")
-    first = outbox.claim(sessions, NOW, LEASE)
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert first is not None and not first.in_doubt
-    assert outbox.claim(sessions, NOW + LEASE / 2, LEASE) is None  # still held
+    assert outbox.claim(sessions, NOW + LEASE / 2, LEASE, KNOWN) is None  # still held
     outbox.renew(sessions, [first], NOW + LEASE + LEASE / 2)  # the keeper renews what is worked on
-    assert outbox.claim(sessions, NOW + LEASE + timedelta(seconds=1), LEASE) is None
-    again = outbox.claim(sessions, NOW + 2 * LEASE + timedelta(seconds=1), LEASE)  # the worker died
+    assert outbox.claim(sessions, NOW + LEASE + timedelta(seconds=1), LEASE, KNOWN) is None
+    again = outbox.claim(sessions, NOW + 2 * LEASE + timedelta(seconds=1), LEASE, KNOWN)  # the worker died
     assert again is not None and again.in_doubt and again.attempts == 2
     # the dead worker's late record changes nothing: its claim is not the current one
     outbox.delivered(sessions, first, NOW, {"ts": "stale"}, PACE)
@@ -55,16 +63,16 @@ def test_a_crashed_claim_comes_back_in_doubt_after_its_lease(sessions: sessionma
 
 def test_a_doubt_is_cleared_only_by_a_delivery_or_a_refusal(sessions: sessionmaker[Session]) -> None:
     owe(sessions, "post")
-    first = outbox.claim(sessions, NOW, LEASE)
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert first is not None
     outbox.retry(sessions, first, NOW, "connection dropped", in_doubt=True)
-    looking = outbox.claim(sessions, NOW, LEASE)
+    looking = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert looking is not None and looking.in_doubt
     outbox.retry(sessions, looking, NOW, "ratelimited (the lookup)", in_doubt=False)
-    third = outbox.claim(sessions, NOW, LEASE)
+    third = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert third is not None and third.in_doubt  # still: look before sending
     outbox.failed(sessions, third, "channel_not_found")
-    assert outbox.claim(sessions, NOW, LEASE) is None
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
     with sessions() as session:
         [row] = outbox.undelivered(session)
         assert (row.state, row.in_doubt, row.last_error) == ("failed", False, "channel_not_found")
@@ -73,10 +81,10 @@ def test_a_doubt_is_cleared_only_by_a_delivery_or_a_refusal(sessions: sessionmak
 def test_a_failed_effect_frees_its_lane(sessions: sessionmaker[Session]) -> None:
     owe(sessions, "stuck", kind="invite")
     owe(sessions, "next", kind="invite")
-    stuck = outbox.claim(sessions, NOW, LEASE)
+    stuck = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert stuck is not None and stuck.key == "stuck"
     outbox.failed(sessions, stuck, "cant_invite")
-    following = outbox.claim(sessions, NOW, LEASE)
+    following = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert following is not None and following.key == "next"
 
 
@@ -87,16 +95,16 @@ def test_edits_collapse_into_one_send_of_the_newest_state(sessions: sessionmaker
 
     rearm(NOW)
     rearm(NOW)
-    sending = outbox.claim(sessions, NOW, LEASE)
+    sending = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert sending is not None
     rearm(NOW)  # the state changed while the edit was in flight
     outbox.delivered(sessions, sending, NOW, {}, PACE)
-    again = outbox.claim(sessions, NOW, LEASE)
+    again = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert again is not None and again.key == "edit" and again.version > sending.version  # one more
     outbox.delivered(sessions, again, NOW, {}, PACE)
-    assert outbox.claim(sessions, NOW, LEASE) is None
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
     rearm(NOW + timedelta(minutes=1))  # a finished edit is owed again on the next change
-    assert outbox.claim(sessions, NOW + timedelta(minutes=1), LEASE) is not None
+    assert outbox.claim(sessions, NOW + timedelta(minutes=1), LEASE, KNOWN) is not None
 
 
 def test_an_edit_a_post_already_showed_is_finished_unless_owed_again(sessions: sessionmaker[Session]) -> None:
@@ -114,7 +122,7 @@ def test_an_edit_a_post_already_showed_is_finished_unless_owed_again(sessions: s
     assert read is not None
     rearm()  # a change after the post was rendered: it is owed again
     shown(read)
-    again = outbox.claim(sessions, NOW, LEASE)
+    again = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert again is not None and again.key == "edit"  # still sent
     outbox.delivered(sessions, again, NOW, {}, PACE)
     rearm()
@@ -122,7 +130,7 @@ def test_an_edit_a_post_already_showed_is_finished_unless_owed_again(sessions: s
         read = outbox.pending(session, "edit")
     assert read is not None
     shown(read)  # nothing changed since the read: nothing left to send
-    assert outbox.claim(sessions, NOW, LEASE) is None
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
     with sessions() as session:
         assert outbox.pending(session, "edit") is None
 
@@ -136,7 +144,7 @@ def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session
 
     def worker() -> None:
         barrier.wait()
-        while (claimed := outbox.claim(sessions, NOW, LEASE)) is not None:
+        while (claimed := outbox.claim(sessions, NOW, LEASE, KNOWN)) is not None:
             with lock:
                 got.append(claimed.key)
 
@@ -149,22 +157,22 @@ def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session
 
 
 def test_when_the_next_effect_may_go(sessions: sessionmaker[Session]) -> None:
-    assert outbox.next_ready_at(sessions, NOW) is None
+    assert outbox.next_ready_at(sessions, NOW, KNOWN) is None
     owe(sessions, "p1")
     owe(sessions, "p2")
-    first = outbox.claim(sessions, NOW, LEASE)
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert first is not None
     outbox.delivered(sessions, first, NOW, {}, PACE)
-    assert outbox.next_ready_at(sessions, NOW) == NOW + PACE  # p2 waits for the lane's pace
+    assert outbox.next_ready_at(sessions, NOW, KNOWN) == NOW + PACE  # p2 waits for the lane's pace
     owe(sessions, "d1", lane="person:U1", kind="tell")  # not paced: ready now
-    assert outbox.next_ready_at(sessions, NOW) == NOW
-    held = outbox.claim(sessions, NOW, LEASE)
+    assert outbox.next_ready_at(sessions, NOW, KNOWN) == NOW
+    held = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert held is not None and held.key == "d1"
-    assert outbox.next_ready_at(sessions, NOW) == NOW + PACE  # d1 is held for its lease; p2 paced
+    assert outbox.next_ready_at(sessions, NOW, KNOWN) == NOW + PACE  # d1 is held for its lease; p2 paced
     outbox.retry(sessions, held, NOW + timedelta(seconds=5), "ratelimited", in_doubt=False)
-    second = outbox.claim(sessions, NOW + PACE, LEASE)
+    second = outbox.claim(sessions, NOW + PACE, LEASE, KNOWN)
     assert second is not None and second.key == "p2"
-    assert outbox.next_ready_at(sessions, NOW + PACE) == NOW + timedelta(seconds=5)  # d1's back-off
+    assert outbox.next_ready_at(sessions, NOW + PACE, KNOWN) == NOW + timedelta(seconds=5)  # d1's back-off
 
 
 def test_effects_owed_together_are_written_in_order_around_an_edit(sessions: sessionmaker[Session]) -> None:
@@ -175,7 +183,7 @@ def test_effects_owed_together_are_written_in_order_around_an_edit(sessions: ses
         outbox.owe(session, key="t2", kind="pin", lane="channel:t", now=NOW)  # owed already: nothing
         outbox.owe(session, key="t4", kind="pin", lane="channel:t", now=NOW)
     order = []
-    while (claimed := outbox.claim(sessions, NOW, LEASE)) is not None:
+    while (claimed := outbox.claim(sessions, NOW, LEASE, KNOWN)) is not None:
         order.append(claimed.key)
         outbox.delivered(sessions, claimed, NOW, {}, PACE)
     assert order == ["t1", "t2", "t3", "t4"]

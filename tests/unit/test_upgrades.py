@@ -65,6 +65,15 @@ def test_upgrading_from_every_earlier_revision_keeps_every_row(
     after = MetaData()
     after.reflect(engine)
     for name, rows in before.items():
+        if name == "slack_messages":  # 0009 moved them to the external references
+            refs = held(
+                engine, after.tables["external_refs"], ["system", "purpose", "container", "external_id"]
+            )
+            for row in rows:
+                assert {"system": "slack", "purpose": row["purpose"], "container": row["channel_id"],
+                        "external_id": row["ts"]} in refs  # fmt: skip
+            assert rows
+            continue
         table = after.tables[name]
         with engine.connect() as connection:
             count = connection.scalar(select(func.count()).select_from(table))

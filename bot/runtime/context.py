@@ -1,4 +1,6 @@
-"""Everything a listener, a scheduled job or a delivery worker needs, built once by the app factory."""
+"""What every listener, scheduled job, delivery worker and adapter gets, built once by the app
+factory: the settings and policy, the database, the clock, the renderer, and the adapters that
+deliver what the outbox holds. Each adapter's own services (Slack's clients) extend it."""
 
 from __future__ import annotations
 
@@ -14,28 +16,24 @@ from bot.clock import Clock
 from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.db.health import DatabaseWatch
+from bot.outbox.adapters import Registry
 from bot.rendering import Renderer
 from bot.runtime.in_flight import InFlight
-from bot.slack.gateway import SlackGateway
-from bot.slack.people import People
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Context:
     settings: Settings
     policy: Policy
     engine: Engine
     sessions: sessionmaker[Session]
-    # The request path (forms, replies, questions about people): a quick retry at most.
-    slack: SlackGateway
-    # The delivery workers: no retries inside a call; the outbox decides when to try again.
-    outbound: SlackGateway
     render: Renderer
     clock: Clock
-    people: People
     database: DatabaseWatch = field(default_factory=DatabaseWatch)
     # Requests waiting for their ack: background work gives way to them.
     in_flight: InFlight = field(default_factory=InFlight)
+    # The adapters this replica delivers effects with (set by the app once they exist).
+    adapters: Registry = field(default_factory=lambda: Registry(()))
     # Wakes the delivery workers (set by the app once they exist).
     wake: Callable[[], None] = field(default=lambda: None)
     # Tells the scheduler that committed work comes due at this time (set by the app).

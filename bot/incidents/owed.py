@@ -1,0 +1,137 @@
+"""What a change owes, typed: one payload model per kind of effect, checked by mypy where it is
+owed and where it is delivered.
+
+A ``place`` is where a message goes, in the domain's words: the incident's own channel
+(``INCIDENT``), the announcement channel, the leadership channel, a person (``user:U…``) or a
+channel named in the policy (``channel:…``). Adapters turn places into their own addresses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from bot.outbox.adapters import Effect
+
+INCIDENT = "incident"  # the incident's own channel
+ANNOUNCEMENTS = "announcements"  # the policy's announcement channel
+LEADERSHIP = "leadership"  # the policy's leadership channel
+
+PageAction = Literal["trigger", "resolve"]
+
+
+# -- chat (delivered by the Slack adapter) ----------------------------------------------------
+class Post(Effect):
+    """A message named by what it says, rendered when it is sent."""
+
+    KIND: ClassVar[str] = "post"
+    place: str
+    message: str
+    thread: str | None = None  # in the thread of the incident's announcement in that place
+    data: dict[str, Any] = Field(default_factory=dict)
+    record_as: str | None = None  # remembered (an external reference) to edit or pin later
+    refreshed_by: str | None = None  # the key of the edit that would show the same state
+
+
+class Edit(Effect):
+    """A message the bot posted, shown again as the incident is now."""
+
+    KIND: ClassVar[str] = "edit"
+    place: str
+    purpose: str
+    message: str
+
+
+class Topic(Effect):
+    KIND: ClassVar[str] = "topic"
+    place: str = INCIDENT
+
+
+class Pin(Effect):
+    KIND: ClassVar[str] = "pin"
+    place: str = INCIDENT
+    purpose: str
+
+
+class Invite(Effect):
+    KIND: ClassVar[str] = "invite"
+    place: str = INCIDENT
+    user: str
+
+
+class CreateChannel(Effect):
+    KIND: ClassVar[str] = "create_channel"
+    place: str = INCIDENT
+
+
+class File(Effect):
+    """A document uploaded to the incident's channel."""
+
+    KIND: ClassVar[str] = "file"
+    place: str = INCIDENT
+    document: str = "postmortem"
+
+
+class Bookmark(Effect):
+    """A link to the latest upload of ``document``, kept in the incident channel."""
+
+    KIND: ClassVar[str] = "bookmark"
+    place: str = INCIDENT
+    title: str
+    file: str  # the key of the upload it links to
+
+
+class Reply(Effect):
+    """A private answer to the person who acted (their response URL while it lasts, else a DM)."""
+
+    KIND: ClassVar[str] = "reply"
+    place: str = INCIDENT
+    message: str
+    url: str | None = None
+    user: str
+
+
+class Home(Effect):
+    """A person's overview of the open incidents (Slack's App Home)."""
+
+    KIND: ClassVar[str] = "home"
+    user: str
+
+
+# -- pagers (delivered by bot/integrations/pager) ----------------------------------------------
+class Page(Effect):
+    """A page to every pager of an escalation target (owed by releases before 0009; delivering it
+    owes one ``PagerDutyEvent`` and one ``WebhookPage`` per destination instead)."""
+
+    KIND: ClassVar[str] = "page"
+    target: str
+    action: PageAction
+    reason: str = ""
+
+
+class PagerDutyEvent(Effect):
+    """An event for a target's PagerDuty service (Events API v2: the routing key is the target's)."""
+
+    KIND: ClassVar[str] = "pagerduty"
+    target: str
+    action: PageAction
+    reason: str = ""
+
+
+class WebhookPage(Effect):
+    """A JSON post to a target's webhook."""
+
+    KIND: ClassVar[str] = "webhook"
+    target: str
+    action: PageAction
+    reason: str = ""
+
+
+KINDS: dict[str, type[Effect]] = {
+    model.KIND: model
+    for model in (
+        Post, Edit, Topic, Pin, Invite, CreateChannel, File, Bookmark, Reply, Home, Page, PagerDutyEvent,
+        WebhookPage,
+    )
+}  # fmt: skip

@@ -1,0 +1,56 @@
+"""What one delivery attempt came to, as an adapter reports it to the delivery worker.
+
+An adapter never sleeps and never retries by itself: it returns an outcome and the worker records
+it in the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Done:
+    """Delivered (or nothing left to do: ``result`` says why it was skipped)."""
+
+    result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Again:
+    """Not delivered this time: try again after ``after``."""
+
+    after: timedelta
+    error: str
+    in_doubt: bool = False  # the attempt may have reached the other side
+    # The other side was busy or unreachable (a 429, a 5xx, a dropped connection): retried until it
+    # lands. Otherwise (an error nobody knows, a bug) it is given up after a while, so one bad
+    # effect never holds its lane for good.
+    transient: bool = True
+    # The place the effect was going to is unusable (an archived channel): a report goes elsewhere.
+    place_gone: bool = False
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Refused for good: kept as failed, with the error, and reported (unless ``quiet``: what it
+    depended on failed and was reported already)."""
+
+    error: str
+    place_gone: bool = False
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Held:
+    """Not this effect's fault and not the time to try (the other side refuses the bot itself, or
+    this version cannot render it): tried again after ``after`` without spending an attempt,
+    never reported as this effect's failure, never given up."""
+
+    after: timedelta
+    reason: str
+
+
+Outcome = Done | Again | Failed | Held

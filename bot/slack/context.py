@@ -1,0 +1,22 @@
+"""What the Slack side (listeners, the Slack adapter) gets: the app's context and Slack's clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.runtime.context import Context
+from bot.slack.gateway import SlackGateway
+from bot.slack.people import People
+
+
+@dataclass(kw_only=True)
+class SlackContext(Context):
+    # The request path (forms, replies, questions about people): a quick retry at most.
+    slack: SlackGateway
+    # The delivery workers: no retries inside a call; the outbox decides when to try again.
+    outbound: SlackGateway
+    people: People
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SlackContext:
+        return self
