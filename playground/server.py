@@ -133,6 +133,24 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
         """``http://127.0.0.1:PORT`` (valid after :meth:`start`)."""
         return self._ws.config.http_base
 
+    # ----------------------------------------------------------------- the bot's token and scopes
+    def refuse_token(self, error: str | None = "invalid_auth") -> None:
+        """Every call with the bot token answers ``error`` (a revoked token, an uninstalled app);
+        ``None``: accepted again."""
+        self._web.refusing = error
+
+    def rotate_token(self, new_token: str) -> None:
+        """A new bot token: the old one is refused (``invalid_auth``) from now on."""
+        self._ws.config.bot_token = new_token
+
+    def set_scopes(self, scopes: frozenset[str]) -> None:
+        """The scopes the app has now (a reinstall with a changed manifest)."""
+        self._web.scopes = scopes
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        return self._web.scopes
+
     @property
     def api_url(self) -> str:
         """What the bot uses as ``SLACK_API_URL`` / WebClient ``base_url`` (ends with ``/``)."""

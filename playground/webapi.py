@@ -44,6 +44,8 @@ class WebApi:
         self.log = log
         self.faults = faults
         self.scopes = scopes  # the bot's granted scopes; None: everything is allowed
+        # Slack refuses the bot's token with this error (revoked, rotated away, app uninstalled)
+        self.refusing: str | None = None
 
     def handle(self, method: str, raw_args: dict[str, Any], token: str | None) -> ApiReply:
         """Answer one call and record it (faulted and failed calls included)."""
@@ -87,6 +89,8 @@ class WebApi:
         if handler is None:
             return ApiReply(200, {"ok": False, "error": "unknown_method"})
         auth_error = self._auth_error(method, token)
+        if auth_error is None and self.refusing and token == self.ws.config.bot_token:
+            auth_error = self.refusing
         if auth_error is not None:
             return ApiReply(200, {"ok": False, "error": auth_error})
         with self.ws.lock:
@@ -97,7 +101,10 @@ class WebApi:
                 return ApiReply(200, refused)
             try:
                 # Handlers get their own copy, so stored state never aliases the recorded call.
-                return ApiReply(200, handler(self.ws, Args(copy.deepcopy(args))))
+                headers = {}
+                if self.scopes is not None and token == self.ws.config.bot_token:
+                    headers["x-oauth-scopes"] = ",".join(sorted(self.scopes))  # as Slack says which it has
+                return ApiReply(200, handler(self.ws, Args(copy.deepcopy(args))), headers)
             except SlackError as exc:
                 return ApiReply(200, exc.body())
             except Exception as exc:  # a stand-in bug: make it loud, answer like a Slack outage

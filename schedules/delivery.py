@@ -20,15 +20,18 @@ from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.db.writers import background
 from bot.incidents import effects
+from bot.outbox import holds
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
+from bot.outbox.holds import Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.runtime.context import Context
+from schedules.holds import HoldKeeper
 
 log = logging.getLogger(__name__)
 
 
-def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
+def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
     """Deliver one claimed effect through its adapter and record what happened."""
     found = ctx.adapters.find(claimed.kind)
     assert found is not None, f"claimed {claimed.kind!r} without an adapter for it"
@@ -43,7 +46,8 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
         )
     except Exception as exc:  # a bug (a query, a renderer): retried a while, and loud in the log
         if ctx.database.failed(exc):
-            return  # the lease runs out; the effect is claimed again once the database is back
+            # the lease runs out; the effect is claimed again once the database is back
+            return Held(timedelta(0), "the database is away")
         busy = is_contention(exc)  # recording waited too long for a lock: the database is fine
         if not busy:
             log.exception("delivering %s failed", claimed.key)
@@ -51,6 +55,7 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> None:
         # it may have reached the other side before the failure: look before sending it again
         outcome = Again(after, f"{type(exc).__name__}: {exc}", in_doubt=kind.creates, transient=busy)
     record(ctx, claimed, adapter, kind, payload, outcome)
+    return outcome
 
 
 def record(
@@ -72,7 +77,10 @@ def record(
         outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace)
         return
     if isinstance(outcome, Held):
-        log.info("%s: held (%s); again in %s", claimed.key, outcome.reason, outcome.after)
+        if outcome.holds:
+            start_hold(ctx, adapter, kind, outcome)
+        else:
+            log.info("%s: held (%s); again in %s", claimed.key, outcome.reason, outcome.after)
         outbox.hold(ctx.sessions, claimed, now + outcome.after, outcome.reason)
         return
     what = kind.describe(payload) if payload is not None else claimed.kind
@@ -84,8 +92,23 @@ def record(
         return
     log.warning("%s: not delivered, for good (%s)", claimed.key, outcome.error)
     outbox.failed(ctx.sessions, claimed, outcome.error)
-    if not outcome.quiet:
-        report(ctx, claimed, adapter, what, outcome.error, False, outcome.place_gone)
+    report(ctx, claimed, adapter, what, outcome.error, False, outcome.place_gone)
+
+
+def start_hold(ctx: Context, adapter: Adapter, kind: Kind[Effect], outcome: Held) -> None:
+    """The system refuses the bot (or this kind): every replica holds them from now on; the one that
+    started the hold says so, once."""
+    now = ctx.clock()
+    which = kind.name if outcome.holds == "kind" else None
+    hold = Hold(adapter.name, which, outcome.reason, outcome.detail, now, now + adapter.retry.delay(1))
+    if holds.start(ctx.sessions, hold):
+        what = f"the bot's {kind.name} effects" if which else "the bot"
+        said = outcome.say or f"{adapter.system} refuses {what} ({outcome.reason})"
+        log.error(
+            "%s. Nothing is lost: they wait, and go out by themselves as soon as it accepts them again "
+            "(incident-bot outbox lists them)",
+            said,
+        )
 
 
 def report(
@@ -125,7 +148,7 @@ class DeliveryWorkers:
         self.ctx = ctx
         self.count = count
         self.lease = timedelta(seconds=ctx.settings.delivery_lease)
-        self.known = ctx.adapters.known()
+        self.holds = HoldKeeper(ctx, self.wake)
         self._cond = threading.Condition()
         self._wakes = 0
         self._stopping = threading.Event()
@@ -136,6 +159,12 @@ class DeliveryWorkers:
         for n in range(self.count):
             self._threads.append(threading.Thread(target=self._work, name=f"delivery-{n}", daemon=True))
         self._threads.append(threading.Thread(target=self._keep_leases, name="delivery-leases", daemon=True))
+        self._threads.append(threading.Thread(target=self._probe_holds, name="delivery-holds", daemon=True))
+        try:  # a replica that starts (perhaps with a new token) probes every hold at once
+            holds.probe_soon(self.ctx.sessions, self.ctx.clock())
+        except Exception as exc:
+            if not self.ctx.database.failed(exc):
+                log.exception("reading the holds failed")
         for thread in self._threads:
             thread.start()
 
@@ -167,7 +196,7 @@ class DeliveryWorkers:
                 seen = self._wakes
             self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
             try:
-                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease, self.known)
+                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known())
                 self.ctx.database.worked()
             except Exception as exc:
                 if not self.ctx.database.failed(exc) and not is_contention(exc):
@@ -179,7 +208,9 @@ class DeliveryWorkers:
                 continue
             self._held[claimed.id] = claimed
             try:
-                run_one(self.ctx, claimed)
+                outcome = run_one(self.ctx, claimed)
+                if isinstance(outcome, Held) and outcome.holds:
+                    self.holds.changed()
             except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried
                 if not self.ctx.database.failed(exc):
                     log.exception("recording the delivery of %s failed", claimed.key)
@@ -188,7 +219,7 @@ class DeliveryWorkers:
 
     def _until_next(self) -> float:
         try:
-            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock(), self.known)
+            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock(), self.holds.known())
         except Exception:
             return self.poll
         if soonest is None:
@@ -213,3 +244,14 @@ class DeliveryWorkers:
             except Exception as exc:
                 if not self.ctx.database.failed(exc):
                     log.exception("renewing delivery leases failed")
+
+    def _probe_holds(self) -> None:
+        with background():
+            while not self._stopping.is_set():
+                try:
+                    wait = self.holds.probe_due()
+                except Exception as exc:
+                    if not self.ctx.database.failed(exc):
+                        log.exception("probing the holds failed")
+                    wait = None
+                self._stopping.wait(min(wait, self.poll) if wait is not None else self.poll)

@@ -17,7 +17,9 @@ from waitress.server import create_server
 from bot.app.factory import BotApp
 from bot.app.request_guard import guard
 from bot.db.health import reason
+from bot.outbox import holds
 from bot.outbox import store as outbox
+from bot.outbox.holds import Hold
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +44,34 @@ def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[
 
 
 def health_report(bot: BotApp) -> tuple[str, dict[str, Any]]:
-    """200 with the outbox backlog while the database answers; 503 saying why when it does not."""
+    """200 with the outbox backlog while the database answers and no system refuses the bot; 503
+    saying why when the database does not answer or Slack (or another system) refuses the bot."""
     try:
         with bot.ctx.sessions() as session:
             backlog = outbox.backlog(session)
+            held = holds.active(session)
     except Exception as exc:
         return "503 Service Unavailable", {"ok": False, "database": reason(exc)}
     oldest = backlog.oldest
     age = round((bot.ctx.clock() - oldest).total_seconds(), 1) if oldest else 0.0
-    body = {
-        "ok": True,
+    refused = {h.adapter: h for h in held if h.kind is None}
+    body: dict[str, Any] = {
+        "ok": not refused,
         "database": "ok",
+        "slack": _said(refused["slack"]) if "slack" in refused else "ok",
         "outbox": {"pending": backlog.pending, "failed": backlog.failed, "oldest_pending_seconds": age},
     }
-    return "200 OK", body
+    for hold in held:
+        if hold.adapter != "slack" and hold.kind is None:
+            body[hold.adapter] = _said(hold)
+    missing = sorted(h.detail for h in held if h.kind is not None and h.detail)
+    if missing:
+        body["missing_scopes"] = missing
+    return ("503 Service Unavailable" if refused else "200 OK"), body
+
+
+def _said(hold: Hold) -> str:
+    return f"refused: {hold.reason} since {hold.since.isoformat(timespec='seconds')}"
 
 
 def _on_stop(stop: Callable[[], None]) -> None:

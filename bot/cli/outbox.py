@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from sqlalchemy import update
@@ -13,8 +14,11 @@ from bot.config.settings import load_settings
 from bot.db.engine import make_session_factory, transaction
 from bot.db.models import Incident, OutboxEffect
 from bot.durations import humanize_duration
+from bot.incidents import queries
 from bot.incidents.owed import KINDS
+from bot.outbox import holds
 from bot.outbox import store as outbox
+from bot.outbox.holds import Hold
 
 
 def add_outbox_parser(sub: Any) -> None:
@@ -22,6 +26,10 @@ def add_outbox_parser(sub: Any) -> None:
         "outbox", help="effects not delivered yet or refused for good, with their last error"
     )
     listing.add_argument("--retry", type=int, metavar="ID", help="owe a failed effect again (after a fix)")
+    listing.add_argument(
+        "--retry-failed", action="store_true", help="owe every failed effect again, in their original order"
+    )
+    listing.add_argument("--incident", metavar="INC-…", help="with --retry-failed: only this incident's")
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -32,6 +40,11 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     try:
         if args.retry is not None:
             return _retry(sessions, args.retry)
+        if args.retry_failed:
+            return _retry_failed(sessions, args.incident)
+        if args.incident:
+            print("incident-bot: --incident goes with --retry-failed", file=sys.stderr)
+            return 2
         now = utcnow()
         with sessions() as session:
             rows = outbox.undelivered(session)
@@ -40,6 +53,9 @@ def cmd_outbox(args: argparse.Namespace) -> int:
                 for i in session.query(Incident).filter(Incident.id.in_({r.incident_id for r in rows}))
             }
             backlog = outbox.backlog(session)
+            held = holds.active(session)
+        for hold in held:
+            print(_held(hold, now))
         if not rows:
             print("The outbox is empty: every effect has been delivered.")
             return 0
@@ -60,6 +76,21 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _held(hold: Hold, now: Any) -> str:
+    what = {"slack": "Slack", "pager": "The pager"}.get(hold.adapter, hold.adapter)
+    which = f"the bot's {hold.kind} effects" if hold.kind else "the bot"
+    since = humanize_duration(now - hold.since)
+    needs = (
+        f"; it needs the {hold.detail} scope: add it to manifest.yml and reinstall the app"
+        if hold.detail
+        else ""
+    )
+    return (
+        f"HELD: {what} refuses {which} ({hold.reason}) since {since} ago{needs}. Nothing is lost: they "
+        "wait, and go out by themselves once it accepts them again (a restart with a new token works too)."
+    )
+
+
 def _target(row: OutboxEffect) -> str:
     place = str((row.payload or {}).get("place") or row.lane)
     return {"incident": "the incident channel", "announcements": "the announcement channel"}.get(place, place)
@@ -76,4 +107,24 @@ def _retry(sessions: Any, effect_id: int) -> int:
         print(f"incident-bot: there is no failed effect #{effect_id} (see incident-bot outbox)")
         return 1
     print(f"effect #{effect_id} is owed again; a running bot delivers it within a tick")
+    return 0
+
+
+def _retry_failed(sessions: Any, incident_ref: str | None) -> int:
+    """Every failed effect (of one incident) owed again; their ids keep their original order."""
+    with transaction(sessions) as session:
+        query = update(OutboxEffect).where(OutboxEffect.state == outbox.FAILED)
+        if incident_ref:
+            incident = queries.by_ref(session, incident_ref)
+            if incident is None:
+                print(f"incident-bot: no incident {incident_ref} (like INC-2026-0007)", file=sys.stderr)
+                return 1
+            query = query.where(OutboxEffect.incident_id == incident.id)
+        changed = session.execute(
+            query.values(state=outbox.PENDING, attempts=0, not_before=utcnow(), last_error=None)
+        ).rowcount  # type: ignore[attr-defined]
+    where = f" of {incident_ref}" if incident_ref else ""
+    print(
+        f"{changed} failed effect(s){where} owed again, in their original order; a running bot delivers them"
+    )
     return 0

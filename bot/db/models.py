@@ -295,6 +295,22 @@ class OutboxEffect(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class OutboxHold(Base):
+    """An outside system that refuses the bot itself, or one kind of effect it lacks a permission
+    for: those effects wait (every replica sees it) until a probe finds it accepts them again."""
+
+    __tablename__ = "outbox_holds"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<adapter>:<kind or *>"
+    adapter: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    probe_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    probes: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class OutboxLane(Base):
     """Pacing per lane: when the next post may go (Slack allows about one a second per channel)."""
 

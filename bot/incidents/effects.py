@@ -365,6 +365,19 @@ def report_undelivered(
     channel_gone = lane_name == lane(policy, incident, INCIDENT) and place_gone
     if incident.channel_id and not channel_gone:
         post(session, policy, incident, INCIDENT, "undelivered", cause, now, aside=True, **data)
+    elif incident.channel_id is None:  # no channel (its creation failed): said under the announcement
+        post(
+            session,
+            policy,
+            incident,
+            ANNOUNCEMENTS,
+            "undelivered",
+            cause,
+            now,
+            thread=ANNOUNCEMENTS,
+            aside=True,
+            **data,
+        )
     whom = actor or incident.holder(COMMANDER_ROLE) or incident.declared_by
     if lane_name != person(whom):
         tell(session, policy, incident, whom, "undelivered", cause, now, aside=True, **data)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.outbox.holds import Hold
 from bot.outbox.outcome import Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.outbox.store import Claimed, Known
@@ -45,11 +46,16 @@ class Kind(Generic[P]):
 
 @dataclass(frozen=True)
 class Adapter:
-    """One outside system: the kinds it delivers and how patiently it retries them."""
+    """One outside system: the kinds it delivers and how patiently it retries them.
 
-    system: str  # a name for logs and reports: "Slack", "PagerDuty", "the webhook"
+    ``probe`` asks the system whether a hold on it can be lifted (Slack: does it take the bot's
+    token again, has the app the scope it lacked); without one, a hold lasts until a restart."""
+
+    name: str  # stable, stored with a hold: "slack", "pager"
+    system: str  # for people, in logs and reports: "Slack", "the pager"
     kinds: tuple[Kind[Any], ...]
     retry: RetryPolicy
+    probe: Callable[[Hold], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,14 @@ class Registry:
     def creating(self) -> frozenset[str]:
         return frozenset(name for name, (_, kind) in self._by_kind.items() if kind.creates)
 
-    def known(self) -> Known:
-        """What the outbox store needs to claim for this replica."""
-        return Known(self.kinds, self.paced, self.creating)
+    def adapter(self, name: str) -> Adapter | None:
+        return next((a for a in self.adapters if a.name == name), None)
+
+    def known(self, holds: Iterable[Hold] = ()) -> Known:
+        """What the outbox store needs to claim for this replica: its kinds, less those on hold."""
+        held: set[str] = set()
+        for hold in holds:
+            adapter = self.adapter(hold.adapter)
+            if adapter is not None:
+                held.update([hold.kind] if hold.kind else (kind.name for kind in adapter.kinds))
+        return Known(self.kinds - held, self.paced, self.creating, frozenset(held))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,28 @@ class Again:
 
 @dataclass(frozen=True)
 class Failed:
-    """Refused for good: kept as failed, with the error, and reported (unless ``quiet``: what it
-    depended on failed and was reported already)."""
+    """Refused for good: kept as failed, with the error, and reported once."""
 
     error: str
     place_gone: bool = False
-    quiet: bool = False
 
 
 @dataclass(frozen=True)
 class Held:
     """Not this effect's fault and not the time to try (the other side refuses the bot itself, or
     this version cannot render it): tried again after ``after`` without spending an attempt,
-    never reported as this effect's failure, never given up."""
+    never reported as this effect's failure, never given up.
+
+    ``holds``: the refusal covers more than this effect, the whole adapter (``"adapter"``: Slack
+    refuses the bot's token) or this kind (``"kind"``: a scope the app lacks). Every replica then
+    holds them (``bot.outbox.holds``) until the adapter's probe lifts it. ``detail`` is what the
+    probe looks for (a scope's name); ``say`` is the line a person reads about it, once."""
 
     after: timedelta
     reason: str
+    holds: Literal["adapter", "kind"] | None = None
+    detail: str | None = None
+    say: str | None = None
 
 
 Outcome = Done | Again | Failed | Held

@@ -164,10 +164,13 @@ def _row(
     }
 
 
-def _heads() -> Any:
-    """Pending effects at the head of their lane (nothing pending before them in it)."""
+def _heads(known: Known) -> Any:
+    """Pending effects at the head of their lane (nothing pending before them in it, but for a held
+    kind: a pin waiting for a scope does not hold back the posts after it)."""
     row, earlier = OutboxEffect, aliased(OutboxEffect)
     blocked = exists().where(earlier.lane == row.lane, earlier.state == PENDING, earlier.id < row.id)
+    if known.held:
+        blocked = blocked.where(earlier.kind.not_in(sorted(known.held)))
     return (
         select(row).outerjoin(OutboxLane, OutboxLane.lane == row.lane).where(row.state == PENDING, ~blocked)
     )
@@ -181,6 +184,8 @@ class Known:
     kinds: frozenset[str]
     paced: frozenset[str] = frozenset()
     creating: frozenset[str] = frozenset()
+    # on hold (``bot.outbox.holds``): claimed by nobody, and not in the way of what follows them
+    held: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -189,7 +194,7 @@ def _ready(known: Known) -> Any:
     oldest first. Built once per set of kinds: only ``now`` changes."""
     row, now = OutboxEffect, bindparam("now", type_=UTCDateTime())
     return (
-        _heads()
+        _heads(known)
         .where(
             row.kind.in_(sorted(known.kinds)),
             row.not_before <= now,
@@ -385,7 +390,7 @@ def _soonest(known: Known) -> Any:
 
     own = later(row.not_before, row.claimed_until)
     at = case((row.kind.in_(sorted(known.paced)), later(own, OutboxLane.next_post_at)), else_=own)
-    heads = _heads().where(row.kind.in_(sorted(known.kinds)))
+    heads = _heads(known).where(row.kind.in_(sorted(known.kinds)))
     return heads.with_only_columns(type_coerce(func.min(at), UTCDateTime()))
 
 

@@ -36,6 +36,7 @@ from bot.incidents.owed import (
 from bot.insights.postmortem import document, markdown
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
+from bot.outbox.holds import Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.rendering import TemplateProblem
@@ -53,19 +54,28 @@ MAX_NAME_TRIES = 20
 PERMANENT = frozenset(
     {
         "channel_not_found", "is_archived", "not_in_channel", "user_not_found", "cant_invite",
-        "user_disabled", "account_inactive", "user_is_restricted", "cannot_dm_bot", "invalid_auth",
-        "not_authed", "token_revoked", "missing_scope", "restricted_action",
+        "user_disabled", "user_is_restricted", "cannot_dm_bot", "restricted_action",
         "no_permission", "invalid_blocks", "invalid_arguments", "msg_too_long", "message_not_found",
-        "cant_update_message", "not_allowed_token_type", "team_access_not_granted", "ekm_access_denied",
-        "method_not_supported_for_channel_type",
+        "cant_update_message", "not_allowed_token_type", "method_not_supported_for_channel_type",
+    }
+)  # fmt: skip
+# Slack refuses the bot itself, not this message: every Slack effect waits until it takes the token.
+BOT_REFUSED = frozenset(
+    {
+        "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+        "team_access_not_granted", "ekm_access_denied",
     }
 )  # fmt: skip
 # Errors that mean the place itself is unusable: a report about them goes elsewhere.
-PLACE_GONE = frozenset({"no_incident_channel", "channel_not_found", "is_archived", "not_in_channel"})
+PLACE_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 
 
 class CannotDeliver(Exception):
     """Raised by a sender when the effect cannot be done, for good (the message is the error code)."""
+
+
+class NoChannel(Exception):
+    """The incident has no channel: Slack refused to create it (and said so once, then)."""
 
 
 P = TypeVar("P", bound=Effect)
@@ -88,8 +98,10 @@ class Deliverer:
             return Kind(payload, lambda claimed, p: self.run(claimed, send, p), describe, **flags)
 
         return Adapter(
+            name="slack",
             system="Slack",
             retry=self.retry,
+            probe=self.probe,
             kinds=(
                 kind(Post, self.post, describe_post, paced=True, creates=True),
                 kind(Edit, self.edit, lambda p: f"edit the announcement in {_where(p.place)}"),
@@ -125,9 +137,11 @@ class Deliverer:
             return Held(timedelta(seconds=self.retry.longest), str(unknown))
         except (TemplateProblem, jinja2.TemplateError) as broken:  # a template override to fix
             return Failed(f"a template does not render: {broken}")
+        except NoChannel:
+            return Done({"skipped": "the incident has no channel (Slack refused to create it)"})
         except CannotDeliver as cannot:
             error = str(cannot)
-            return Failed(error, place_gone=error in PLACE_GONE, quiet=error == "no_incident_channel")
+            return Failed(error, place_gone=error in PLACE_GONE)
         except SlackApiError as exc:
             return self._slack_error(claimed, exc)
         except OSError as exc:  # the connection dropped: the request may or may not have reached Slack
@@ -136,6 +150,17 @@ class Deliverer:
     def _slack_error(self, claimed: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error, status = error_name(exc), exc.response.status_code
         detail = f"{error} (HTTP {status})"
+        if error in BOT_REFUSED or status in (401, 403):
+            say = f"Slack refuses the bot's token ({error})"
+            return Held(timedelta(0), error, holds="adapter", say=say)
+        if error == "missing_scope":
+            needed = str(exc.response.get("needed") or "")
+            method = str(exc.response.api_url or "").rstrip("/").rpartition("/")[2] or "a method"
+            say = (
+                f"Slack refuses {method} (missing_scope): the app needs the {needed} scope; add it to the "
+                "bot scopes in manifest.yml and reinstall the app"
+            )
+            return Held(timedelta(0), f"missing_scope {needed}", holds="kind", detail=needed, say=say)
         if status == 429:
             retry_after = float(
                 exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or 1
@@ -151,6 +176,21 @@ class Deliverer:
             self.retry.delay(claimed.attempts), detail, transient=False, place_gone=error in PLACE_GONE
         )
 
+    def probe(self, hold: Hold) -> bool:
+        """Does Slack take the bot's token again (and has the app the scope it lacked)?"""
+        try:
+            reply = self.ctx.outbound.client.auth_test()
+        except SlackApiError:
+            return False
+        if hold.kind is None or not hold.detail:
+            return True
+        granted = next((v for k, v in (reply.headers or {}).items() if k.lower() == "x-oauth-scopes"), None)
+        if isinstance(granted, list):
+            granted = granted[0] if granted else None
+        if granted is None:
+            return True  # Slack did not say: try the effects, which hold again if it still lacks it
+        return hold.detail in {scope.strip() for scope in str(granted).split(",")}
+
     def _rejoin(self, claimed: outbox.Claimed) -> bool:
         """The bot was removed from a public channel: join it again (on an effect's first attempts; a
         private channel cannot be joined, and the effect is reported instead)."""
@@ -161,7 +201,7 @@ class Deliverer:
             with self.ctx.sessions() as session:
                 incident = session.get(Incident, claimed.incident_id) if claimed.incident_id else None
             channel = self._target(incident, place)
-        except CannotDeliver:
+        except NoChannel:
             return False
         try:
             return self.ctx.outbound.join(channel)
@@ -174,7 +214,7 @@ class Deliverer:
         """What the Web API takes as ``channel`` for a place: an id, a channel name, or a user id."""
         if place == effects.INCIDENT:
             if incident is None or incident.channel_id is None:
-                raise CannotDeliver("no_incident_channel")  # its creation was refused
+                raise NoChannel()  # its creation was refused: the lane waited for it until then
             return incident.channel_id
         if place == effects.ANNOUNCEMENTS:
             return self.ctx.policy.announcement_channel
@@ -196,10 +236,18 @@ class Deliverer:
             with ctx.sessions() as session:
                 refresh = outbox.pending(session, payload.refreshed_by)
                 incident = session.get_one(Incident, incident.id)  # read after the edit: shows its change
-        channel = self._target(incident, payload.place)
+        thread = payload.thread
+        if payload.place == effects.INCIDENT and incident.channel_id is None:
+            if payload.record_as:  # its announcement: the one in the announcement channel shows it
+                raise NoChannel()
+            # Slack refused to create the channel: what it owes goes to the announcement's thread
+            place, thread = effects.ANNOUNCEMENTS, effects.ANNOUNCEMENTS
+        else:
+            place = payload.place
+        channel = self._target(incident, place)
         thread_ts = None
-        if payload.thread:
-            parent = incident.message(effects.PURPOSE[payload.thread])
+        if thread:
+            parent = incident.message(effects.PURPOSE[thread])
             if parent is not None:
                 channel, thread_ts = parent.channel_id, parent.ts
         found = (
@@ -240,6 +288,7 @@ class Deliverer:
 
     def pin(self, claimed: outbox.Claimed, payload: Pin, incident: Incident | None) -> dict[str, Any]:
         assert incident is not None
+        self._target(incident, payload.place)  # no channel: nothing to pin in
         stored = incident.message(payload.purpose)
         if stored is None:
             return {"skipped": "the announcement was never posted"}

@@ -117,7 +117,8 @@ def test_declare_staff_update_remind_and_resolve_in_the_browser(
     say(page, "/incident declare P1 Checkout API returning 500s")
     announcement = page.locator("#messages .msg", has=page.locator(".b-header", has_text="Checkout API"))
     expect(announcement).to_have_count(1, timeout=WAIT)
-    expect(page.locator("#messages .msg.ephemeral")).to_contain_text("Only visible to you", timeout=WAIT)
+    private = page.locator("#messages .msg.ephemeral").first
+    expect(private).to_contain_text("Only visible to you", timeout=WAIT)
     expect(page.locator("#channels a.ch", has_text="inc-")).to_have_count(1)
 
     # Bob takes Tech Lead with the button on the announcement; everyone's copy says so

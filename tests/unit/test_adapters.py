@@ -53,7 +53,7 @@ class Recorder:
     def __init__(self, *payloads: type[Effect]) -> None:
         self.delivered: list[Effect] = []
         kinds = tuple(Kind(p, self.deliver, lambda e: f"say {e.KIND}") for p in payloads)
-        self.adapter = Adapter(system="test", kinds=kinds, retry=RetryPolicy(longest=5))
+        self.adapter = Adapter("test", "the test", kinds, RetryPolicy(longest=5))
 
     def deliver(self, claimed: outbox.Claimed, payload: Effect) -> Outcome:
         self.delivered.append(payload)
@@ -85,7 +85,7 @@ def row(sessions: sessionmaker[Session], key: str) -> OutboxEffect:
 def test_the_registry_knows_each_kind_once_and_what_it_is() -> None:
     first = Recorder(Ping).adapter
     paced = Adapter(
-        "paced", (Kind(Pong, lambda c, p: Done(), str, paced=True, creates=True),), RetryPolicy(1)
+        "paced", "paced", (Kind(Pong, lambda c, p: Done(), str, paced=True, creates=True),), RetryPolicy(1)
     )
     registry = Registry.of([first, paced])
     assert registry.kinds == {"ping", "pong"}

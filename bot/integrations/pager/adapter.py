@@ -33,6 +33,7 @@ class Pagers:
             return f"page {p.target} ({p.action}){via}"
 
         return Adapter(
+            name="pager",
             system="the pager",
             retry=self.retry,
             kinds=(

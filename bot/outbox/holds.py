@@ -1,0 +1,81 @@
+"""Holds: an outside system that refuses the bot itself (Slack revoked its token) or lacks a
+permission for one kind of effect (a scope the app was not given). Nothing is marked failed and no
+attempt is spent: the held kinds are not claimed by any replica (the hold is in the database) until
+the adapter's probe finds the system accepts the bot again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.dialect import upsert_insert
+from bot.db.engine import transaction
+from bot.db.models import OutboxHold
+
+
+@dataclass(frozen=True)
+class Hold:
+    adapter: str  # the adapter's name
+    kind: str | None  # one kind of effect; None: every kind of the adapter
+    reason: str  # the system's own words: invalid_auth, missing_scope
+    detail: str | None  # what would lift it, for a person: "add the pins:write scope"
+    since: datetime
+    probe_at: datetime
+    probes: int = 0
+
+    @property
+    def scope(self) -> str:
+        return f"{self.adapter}:{self.kind or '*'}"
+
+
+def _hold(row: OutboxHold) -> Hold:
+    return Hold(row.adapter, row.kind, row.reason, row.detail, row.since, row.probe_at, row.probes)
+
+
+def start(sessions: sessionmaker[Session], hold: Hold) -> bool:
+    """Hold the adapter (or one of its kinds); False when it was held already (by this replica or
+    another), so whoever started it says so, once."""
+    with transaction(sessions) as session:
+        statement = upsert_insert(session, OutboxHold).values(
+            scope=hold.scope,
+            adapter=hold.adapter,
+            kind=hold.kind,
+            reason=hold.reason,
+            detail=hold.detail,
+            since=hold.since,
+            probe_at=hold.probe_at,
+            probes=0,
+        )
+        result = session.execute(statement.on_conflict_do_nothing(index_elements=["scope"]))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def active(session: Session) -> list[Hold]:
+    return [_hold(row) for row in session.scalars(select(OutboxHold).order_by(OutboxHold.since))]
+
+
+def take_probe(sessions: sessionmaker[Session], hold: Hold, now: datetime, backoff: timedelta) -> bool:
+    """This replica probes a hold that is due (no other does the same probe)."""
+    with transaction(sessions) as session:
+        taken = session.execute(
+            update(OutboxHold)
+            .where(OutboxHold.scope == hold.scope, OutboxHold.probe_at == hold.probe_at)
+            .values(probe_at=now + backoff, probes=OutboxHold.probes + 1)
+        ).rowcount  # type: ignore[attr-defined]
+        return bool(taken)
+
+
+def lift(sessions: sessionmaker[Session], hold: Hold) -> bool:
+    with transaction(sessions) as session:
+        gone = session.execute(delete(OutboxHold).where(OutboxHold.scope == hold.scope)).rowcount  # type: ignore[attr-defined]
+        return bool(gone)
+
+
+def probe_soon(sessions: sessionmaker[Session], now: datetime) -> None:
+    """A replica starts (perhaps with a new token): every hold is probed at once."""
+    with transaction(sessions) as session:
+        session.execute(update(OutboxHold).values(probe_at=now))
