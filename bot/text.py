@@ -8,13 +8,40 @@ import unicodedata
 _TOKEN = re.compile(r"<([^<>]*)>")
 # A user mention as Slack delivers it in command text: <@U123> or <@U123|name>.
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-# Bidirectional overrides and isolates can make a title read differently from what it is.
+# Bidirectional overrides and isolates can make a title read differently from what it is; invisible
+# marks (zero-width spaces and joiners, direction marks, line and paragraph separators, word joiner
+# and invisible operators, the byte-order mark) can hide text or split a word a reader would match.
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_INVISIBLE = {
+    chr(c) for c in (0x200B, 0x200C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x2060, 0x2065), 0xFEFF)
+}
+_HIDING = _BIDI_CONTROLS | _INVISIBLE
+_ZWJ = "\u200d"
 
 
 def _is_space_or_control(char: str) -> bool:
     category = unicodedata.category(char)
     return category == "Cc" or category[0] == "Z" or char in _BIDI_CONTROLS
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """A zero-width joiner inside an emoji sequence (👨‍👩‍👧, ❤️‍🔥) is part of the emoji: it stays."""
+    before = text[at - 1] if at > 0 else ""
+    after = text[at + 1] if at + 1 < len(text) else ""
+    emoji_like = ("So", "Sk")
+    return (
+        bool(before)
+        and bool(after)
+        and (unicodedata.category(before) in emoji_like or before == "\ufe0f")
+        and unicodedata.category(after) == "So"
+    )
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible marks (a zero-width joiner only inside an emoji sequence)."""
+    if not any(c in _HIDING or c == _ZWJ for c in text):
+        return text
+    return "".join(c for i, c in enumerate(text) if c not in _HIDING and (c != _ZWJ or _joins_emoji(text, i)))
 
 
 def _readable_token(match: re.Match[str]) -> str:
@@ -67,16 +94,15 @@ def escape_mrkdwn(text: str, limit: int | None = None) -> str:
 
 
 def clean_line(text: str) -> str:
-    """One line of text: control characters dropped, runs of white space folded, trimmed."""
-    text = "".join(" " if _is_space_or_control(c) else c for c in text)
+    """One line of text: control and invisible characters dropped, runs of white space folded,
+    trimmed."""
+    text = "".join(" " if _is_space_or_control(c) else c for c in _visible(text))
     return re.sub(r" {2,}", " ", text).strip()
 
 
 def strip_controls(text: str) -> str:
-    """Control characters (but newlines and tabs) and bidirectional overrides removed."""
-    return "".join(
-        c for c in text if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS)
-    )
+    """Control characters (but newlines and tabs), bidirectional overrides and invisible marks removed."""
+    return "".join(c for c in _visible(text) if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
 def clean_block(text: str) -> str:

@@ -18,12 +18,14 @@ from handlers.command_text import parse_action
 from handlers.common import (
     REFUSED,
     Command,
+    allowed_incident,
+    allowed_item,
     bot,
     button,
     incident_here,
-    metadata,
     not_an_incident_channel,
     number,
+    opened_form,
     save_form,
     tell_after,
     then,
@@ -66,7 +68,7 @@ def add(ctx: SlackContext, incident_id: int, actor: str, parsed: followups.Parse
 
 def action_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``action <text> [@owner] [due YYYY-MM-DD]``; with no text, the form."""
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
@@ -78,7 +80,7 @@ def action_command(ctx: SlackContext, command: Command, context: BoltContext) ->
 
 
 def actions_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     with ctx.sessions() as session:
@@ -99,10 +101,13 @@ def _parse_view(ctx: SlackContext, body: dict[str, Any]) -> followups.Parsed:
 def submit_item(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
     user, view = str(body["user"]["id"]), body["view"]
-    incident_id = number(metadata(view).get("incident_id"))
-    saved = save_form(
-        ack, "text", lambda: add(ctx, incident_id, user, _parse_view(ctx, body), f"view:{view['id']}")
-    )
+
+    def save() -> Any:
+        incident_id = number(opened_form(ctx, body, "action").get("incident_id"))
+        allowed_incident(ctx, incident_id, user)
+        return add(ctx, incident_id, user, _parse_view(ctx, body), f"view:{view['id']}")
+
+    saved = save_form(ack, "text", save)
     if saved is REFUSED:
         return
     ack()
@@ -116,7 +121,8 @@ def done(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     user = str(body["user"]["id"])
 
     def save() -> Message | None:
-        item = followups.mark_done(ctx.sessions, number(body["actions"][0]["value"]), user, ctx.clock())
+        item_id = allowed_item(ctx, number(body["actions"][0]["value"]), user)
+        item = followups.mark_done(ctx.sessions, item_id, user, ctx.clock())
         return trusted_notice(ctx, f"Action item #{item.id} is done. Thank you!") if item else None
 
     button(ctx, ack, context, save)
@@ -128,7 +134,7 @@ def reassign(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     owner = action.get("selected_user")
 
     def save() -> Message | None:
-        item_id = number(str(action["block_id"]).removeprefix("action_item:"))
+        item_id = allowed_item(ctx, number(str(action["block_id"]).removeprefix("action_item:")), user)
         if not owner:
             return None
         problem = ctx.people.why_not_assignable(owner)

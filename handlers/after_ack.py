@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db.health import is_outage
 from bot.rendering import Message
+from bot.slack import open_forms
 from bot.slack.context import SlackContext
 from bot.slack.gateway import error_name
 from handlers import forms_views
@@ -37,16 +38,16 @@ FORMS: dict[str, Form] = {
 def after_ack(body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
     todo = context.get("then") or {}
-    if "form" in todo and not open_form(ctx, str(body.get("trigger_id") or ""), todo["form"], todo):
+    if "form" in todo and not open_form(ctx, body, todo["form"], todo):
         line = "Slack did not open the form just now; nothing was saved. Run the command again."
         tell(ctx, body, ctx.render.message("notice", lines=[line]))
     if "tell" in todo:
         tell(ctx, body, Message(text=todo["tell"]["text"], blocks=todo["tell"].get("blocks") or []))
 
 
-def open_form(ctx: SlackContext, trigger_id: str, name: str, data: dict[str, Any]) -> bool:
-    """Open the form; False when Slack (or the database, for what the form shows) would not: the
-    person is told to try again."""
+def open_form(ctx: SlackContext, body: dict[str, Any], name: str, data: dict[str, Any]) -> bool:
+    """Open the form, and remember for whom and what its submission needs; False when Slack (or the
+    database, for what the form shows) would not: the person is told to try again."""
     try:
         view = FORMS[name](ctx, data)
     except Exception as exc:
@@ -56,8 +57,16 @@ def open_form(ctx: SlackContext, trigger_id: str, name: str, data: dict[str, Any
         return False
     if view is None:
         return True  # what the form was for is gone: nothing to open
+    kept = {key: value for key, value in data.items() if key not in ("form", "tell")}
     try:
-        ctx.slack.open_view(trigger_id, view)
+        view["external_id"] = open_forms.remember(ctx.sessions, user_of(body), name, kept, ctx.clock())
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("the %s form could not be remembered (%s)", name, exc)
+        return False
+    try:
+        ctx.slack.open_view(str(body.get("trigger_id") or ""), view)
     except SlackApiError as exc:
         log.warning("Slack did not open the %s form: %s", name, error_name(exc))
         return False
@@ -66,7 +75,7 @@ def open_form(ctx: SlackContext, trigger_id: str, name: str, data: dict[str, Any
 
 def tell(ctx: SlackContext, body: dict[str, Any], message: Message) -> None:
     """Privately, through the response URL (or a direct message when there is none)."""
-    url, user = reply_url(body), user_of(body)
+    url, user = reply_url(ctx, body), user_of(body)
     try:
         if url and ctx.slack.reply(url, message):
             return

@@ -9,7 +9,6 @@ context under ``"then"`` for the lazy listener :func:`after_ack`.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +19,10 @@ from slack_bolt import Ack, BoltContext
 from bot.db.health import is_contention, is_outage, reason
 from bot.db.models import Incident
 from bot.errors import InputError, NotFound, Refusal
-from bot.incidents import queries
+from bot.incidents import access, queries
 from bot.incidents.updates import Closed
 from bot.rendering import Message
-from bot.slack import refusals
+from bot.slack import open_forms, refusals
 from bot.slack.context import SlackContext
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,20 @@ FORM_NOT_SAVED = (
 
 class BadPayload(Exception):
     """A button or form value that is not what the bot put there (stale, or crafted)."""
+
+
+NOT_YOUR_FORM = (
+    "This form was not opened for you, or it is too old: nothing was saved. Run the command again."
+)
+
+
+def opened_form(ctx: SlackContext, body: dict[str, Any], name: str) -> dict[str, Any]:
+    """What the bot kept for the form being submitted (the incident, the reply URL), if it was
+    opened for the person submitting it; else BadPayload."""
+    found = open_forms.recall(ctx.sessions, body.get("view") or {})
+    if found is None or found.user != user_of(body) or found.name != name:
+        raise BadPayload(f"a {name} form submitted by {user_of(body)} that was not opened for them")
+    return found.data
 
 
 def bot(context: BoltContext | dict[str, Any]) -> SlackContext:
@@ -107,14 +120,6 @@ def answer(ack: Ack, message: Message | None = None) -> None:
         ack(response_type="ephemeral", **message.as_kwargs())
 
 
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 class Refused:
     """What :func:`save_form` returns when it answered the form with errors itself."""
 
@@ -135,6 +140,9 @@ def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
         ack(response_action="errors", errors=error.fields)
     except Refusal as refusal:
         ack(response_action="errors", errors={first_field: _plain(refusals.word(refusal))})
+    except (BadPayload, NotFound) as stale:
+        log.warning("refused a form (%s)", stale)
+        ack(response_action="errors", errors={first_field: NOT_YOUR_FORM})
     except Exception as exc:
         if not is_outage(exc) and not is_contention(exc):
             raise
@@ -195,9 +203,39 @@ def then(context: BoltContext | dict[str, Any], **what: Any) -> None:
     context["then"] = {**(context.get("then") or {}), **what}
 
 
-def incident_here(ctx: SlackContext, channel_id: str) -> Incident | None:
+def asker(ctx: SlackContext, user: str) -> access.Asker:
+    """The person a request comes from, with Slack's answers about them asked only when needed."""
+    return access.Asker(
+        user, lambda: ctx.people.is_admin(user), lambda channel: ctx.people.in_channel(user, channel)
+    )
+
+
+def incident_here(ctx: SlackContext, command: Command) -> Incident | None:
+    """The incident whose channel the command was typed in, if the person may act on it."""
+    return incident_in(ctx, command.channel_id, command.user_id)
+
+
+def incident_in(ctx: SlackContext, channel: str, user: str) -> Incident | None:
+    """The incident whose channel this is, if ``user`` may act on it (a private incident is nobody
+    else's: for them this is not an incident channel)."""
     with ctx.sessions() as session:
-        return queries.by_channel(session, channel_id)
+        found = queries.by_channel(session, channel)
+    if found is None or not access.may_act(found, asker(ctx, user)):
+        return None
+    return found
+
+
+def allowed_incident(ctx: SlackContext, incident_id: int, user: str) -> Incident:
+    """The incident a button or form names, if ``user`` may act on it (else NotFound: nothing is
+    revealed about it)."""
+    with ctx.sessions() as session:
+        return access.incident(session, incident_id, asker(ctx, user))
+
+
+def allowed_item(ctx: SlackContext, item_id: int, user: str) -> int:
+    """A follow-up a button names, if ``user`` may act on its incident."""
+    with ctx.sessions() as session:
+        return access.item(session, item_id, asker(ctx, user)).id
 
 
 def not_an_incident_channel(ctx: SlackContext, name: str) -> Message:
@@ -213,8 +251,12 @@ def is_admin(ctx: SlackContext, user: str) -> bool:
     return ctx.people.is_admin(user)
 
 
-def reply_url(body: dict[str, Any]) -> str | None:
-    url = body.get("response_url") or metadata(body.get("view") or {}).get("reply_url")
+def reply_url(ctx: SlackContext, body: dict[str, Any]) -> str | None:
+    """Where a private answer goes: the request's response URL, or the one kept with the form."""
+    url = body.get("response_url")
+    if not url and body.get("view"):
+        opened = open_forms.recall(ctx.sessions, body["view"])
+        url = opened.data.get("reply_url") if opened and opened.user == user_of(body) else None
     return str(url) if url else None
 
 

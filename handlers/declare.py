@@ -12,7 +12,7 @@ from bot.slack.context import SlackContext
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.command_text import parse_fast_path
-from handlers.common import REFUSED, Command, bot, metadata, notice, save_form, then
+from handlers.common import REFUSED, Command, bot, notice, opened_form, save_form, then
 
 
 def declare_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
@@ -60,7 +60,7 @@ def _declaration(ctx: SlackContext, body: dict[str, Any]) -> declaring.Declarati
         responders=tuple(forms.users(view, "responders")),
         fields=forms.field_values(ctx.policy, view),
         source_key=f"view:{view['id']}",
-        reply_url=metadata(view).get("reply_url"),
+        reply_url=opened_form(ctx, body, "declare").get("reply_url"),
     )
 
 

@@ -14,7 +14,7 @@ from handlers.common import Command, incident_here, not_an_incident_channel, not
 
 def set_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """Set one custom field: ``set platform AWS``, ``set owner @dana``, ``set services`` (clears it)."""
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     name, _, rest = command.args.partition(" ")

@@ -15,14 +15,15 @@ from handlers import forms
 from handlers.common import (
     REFUSED,
     Command,
+    allowed_incident,
     bot,
     button,
     incident_here,
     is_admin,
-    metadata,
     not_an_incident_channel,
     notice,
     number,
+    opened_form,
     refusal_notice,
     save_form,
     then,
@@ -30,7 +31,7 @@ from handlers.common import (
 
 
 def resolve_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if incident.status in ENDED:
@@ -47,11 +48,18 @@ def resolve_command(ctx: SlackContext, command: Command, context: BoltContext) -
 
 
 def reopen_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     try:
-        resolution.reopen(ctx.sessions, ctx.policy, incident.id, command.user_id, ctx.clock())
+        resolution.reopen(
+            ctx.sessions,
+            ctx.policy,
+            incident.id,
+            command.user_id,
+            ctx.clock(),
+            is_admin(ctx, command.user_id),
+        )
     except resolution.WrongState as error:
         return notice(ctx, str(error))
     return None
@@ -66,9 +74,10 @@ def submit_resolve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     """Resolve (the form's answers checked, the permission checked again) before the ack."""
     ctx = bot(context)
     user = str(body["user"]["id"])
-    incident_id = number(metadata(body["view"]).get("incident_id"))
 
     def save() -> object:
+        incident_id = number(opened_form(ctx, body, "resolve").get("incident_id"))
+        allowed_incident(ctx, incident_id, user)
         return resolution.resolve(
             ctx.sessions,
             ctx.policy,
@@ -88,7 +97,7 @@ def postmortem_done(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     user = str(body["user"]["id"])
 
     def save() -> Message | None:
-        incident_id = number(body["actions"][0]["value"])
+        incident_id = allowed_incident(ctx, number(body["actions"][0]["value"]), user).id
         try:
             resolution.close(ctx.sessions, ctx.policy, incident_id, user, ctx.clock(), is_admin(ctx, user))
         except resolution.WrongState as error:

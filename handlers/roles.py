@@ -15,6 +15,7 @@ from bot.text import MENTION
 from handlers.common import (
     BadPayload,
     Command,
+    allowed_incident,
     bot,
     button,
     incident_here,
@@ -72,7 +73,7 @@ def _parse_value(value: str) -> tuple[int, str]:
 
 
 def show_panel(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     return ctx.render.message("roles_panel", i=facts(ctx.policy, incident, ctx.clock()))
@@ -96,7 +97,7 @@ def role_command(ctx: SlackContext, command: Command, context: BoltContext) -> M
         return notice(
             ctx, "Mention the person with @ so Slack turns it into a mention, e.g. `/incident ic @dana`."
         )
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     user = mention.group(1) if mention else None
@@ -108,6 +109,7 @@ def take(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
     def save() -> Message | None:
         incident_id, role_key = _parse_value(body["actions"][0]["value"])
+        allowed_incident(ctx, incident_id, body["user"]["id"])
         return change_role(ctx, incident_id, role_key, body["user"]["id"])
 
     button(ctx, ack, context, save)
@@ -118,6 +120,7 @@ def release(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
     def save() -> Message | None:
         incident_id, role_key = _parse_value(body["actions"][0]["value"])
+        allowed_incident(ctx, incident_id, body["user"]["id"])
         return change_role(ctx, incident_id, role_key, body["user"]["id"], release=True)
 
     button(ctx, ack, context, save)
@@ -130,6 +133,7 @@ def assign(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
     def save() -> Message | None:
         incident_id, role_key = _parse_value(str(action["block_id"]).removeprefix("role:"))
+        allowed_incident(ctx, incident_id, body["user"]["id"])
         return change_role(ctx, incident_id, role_key, body["user"]["id"], user=user) if user else None
 
     button(ctx, ack, context, save)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.incidents import capture, queries, story, timeline
+from bot.incidents import capture, story, timeline
 from bot.rendering import Message
 from bot.slack.context import SlackContext
 from bot.slack.lines import mention
@@ -18,6 +18,7 @@ from handlers.common import (
     bot,
     button,
     incident_here,
+    incident_in,
     not_an_incident_channel,
     notice,
     trusted_notice,
@@ -27,7 +28,7 @@ TIMELINE_SHOWN = 45
 
 
 def note_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     capture.note(
@@ -42,7 +43,7 @@ def note_command(ctx: SlackContext, command: Command, context: BoltContext) -> M
 
 
 def timeline_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     with ctx.sessions() as session:
@@ -56,7 +57,7 @@ def timeline_command(ctx: SlackContext, command: Command, context: BoltContext) 
 
 
 def postmortem_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message:
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     capture.draft_postmortem(ctx.sessions, ctx.policy, incident.id, command.user_id, ctx.clock())
@@ -67,8 +68,7 @@ def _capture(
     ctx: SlackContext, channel: str, ts: str, captured_by: str, message: dict[str, Any] | None
 ) -> str:
     """Capture a message into its incident's timeline; returns what to tell the person."""
-    with ctx.sessions() as session:
-        incident = queries.by_channel(session, channel)
+    incident = incident_in(ctx, channel, captured_by)
     if incident is None:
         return "Only messages in an incident's channel can go into its timeline."
     if message is None:
@@ -112,7 +112,8 @@ def reaction_removed(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     """The last 📌 taken off a message takes it out of the timeline."""
     ctx = bot(context)
     event = body["event"]
-    if _is_timeline_emoji(ctx, event) and incident_here(ctx, event["item"]["channel"]) is not None:
+    user = str(event.get("user") or "")
+    if _is_timeline_emoji(ctx, event) and incident_in(ctx, event["item"]["channel"], user) is not None:
         channel, ts = event["item"]["channel"], event["item"]["ts"]
         message = ctx.slack.message(channel, ts)
         still = [

@@ -21,18 +21,20 @@ from handlers import forms
 from handlers.common import (
     REFUSED,
     Command,
+    allowed_incident,
     bot,
     button,
     closed_notice,
     incident_here,
     is_admin,
-    metadata,
     not_an_incident_channel,
     notice,
     number,
+    opened_form,
     save_form,
     then,
     trusted_notice,
+    user_of,
 )
 
 SNOOZES = {"reminder_snooze_5m": timedelta(minutes=5), "reminder_snooze_15m": timedelta(minutes=15)}
@@ -40,7 +42,7 @@ SNOOZES = {"reminder_snooze_5m": timedelta(minutes=5), "reminder_snooze_15m": ti
 
 def update_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``update`` opens the form; ``update <text>`` posts at once with the status unchanged."""
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
@@ -65,7 +67,7 @@ def post(ctx: SlackContext, incident_id: int, user: str, **fields: Any) -> Messa
 
 def status_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``status`` shows the card (with a status picker); ``status <status>`` changes it."""
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
@@ -96,7 +98,7 @@ def change_status(
 
 def severity_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
     """``severity`` opens the form; ``severity <P1..P4> [reason]`` changes it at once."""
-    incident = incident_here(ctx, command.channel_id)
+    incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
@@ -142,6 +144,12 @@ def _update_fields(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _form_incident(ctx: SlackContext, body: dict[str, Any], name: str) -> int:
+    """The incident the form was opened about, if the person submitting may still act on it."""
+    incident_id = number(opened_form(ctx, body, name).get("incident_id"))
+    return allowed_incident(ctx, incident_id, user_of(body)).id
+
+
 def _closed_is_a_field_error(save: Any) -> Any:
     try:
         return save()
@@ -151,10 +159,10 @@ def _closed_is_a_field_error(save: Any) -> Any:
 
 def submit_update(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
-    incident_id = number(metadata(body["view"]).get("incident_id"))
     user = str(body["user"]["id"])
 
     def save() -> object:
+        incident_id = _form_incident(ctx, body, "update")
         fields = _update_fields(body)
         return _closed_is_a_field_error(
             lambda: updates.post_update(
@@ -169,9 +177,10 @@ def submit_update(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 def submit_severity(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
     view, user = body["view"], str(body["user"]["id"])
-    incident_id = number(metadata(view).get("incident_id"))
 
     def save() -> object:
+        incident_id = _form_incident(ctx, body, "severity")
+
         def change() -> object:
             return updates.change_severity(
                 ctx.sessions,
@@ -191,10 +200,15 @@ def submit_severity(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 
 def open_from_reminder(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """The reminder's "Post update" button: the update form."""
-    incident_id = number(body["actions"][0]["value"])
-    then(context, form="update", incident_id=incident_id, reply_url=body.get("response_url"))
-    ack()
+    """The reminder's "Post update" button: the update form (for someone who may update it)."""
+    ctx = bot(context)
+
+    def save() -> Message | None:
+        incident_id = allowed_incident(ctx, number(body["actions"][0]["value"]), user_of(body)).id
+        then(context, form="update", incident_id=incident_id, reply_url=body.get("response_url"))
+        return None
+
+    button(ctx, ack, context, save)
 
 
 def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -204,8 +218,9 @@ def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     user = str(body["user"]["id"])
 
     def save() -> Message | None:
+        incident_id = allowed_incident(ctx, number(action["value"]), user).id
         try:
-            snoozed = updates.snooze(ctx.sessions, number(action["value"]), user, delay, ctx.clock())
+            snoozed = updates.snooze(ctx.sessions, incident_id, user, delay, ctx.clock())
         except Closed as closed:
             return closed_notice(ctx, closed)
         if snoozed.snoozed:
@@ -225,6 +240,12 @@ def snooze(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 def status_selected(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ctx = bot(context)
     action = body["actions"][0]
-    incident_id = number(str(action.get("block_id", "")).removeprefix("status:"))
-    value = str((action.get("selected_option") or {}).get("value") or "")
-    button(ctx, ack, context, lambda: change_status(ctx, incident_id, value, str(body["user"]["id"])))
+    value, user = str((action.get("selected_option") or {}).get("value") or ""), str(body["user"]["id"])
+
+    def save() -> Message | None:
+        incident_id = allowed_incident(
+            ctx, number(str(action.get("block_id", "")).removeprefix("status:")), user
+        )
+        return change_status(ctx, incident_id.id, value, user)
+
+    button(ctx, ack, context, save)

@@ -21,8 +21,26 @@ def auth_test(ws: Workspace, a: Args) -> dict[str, Any]:
         "team_id": cfg.team_id,
         "user_id": cfg.bot_user_id,
         "bot_id": cfg.bot_id,
-        "app_id": cfg.app_id,
         "is_enterprise_install": False,
+    }  # like Slack's: no app_id (bots.info has it)
+
+
+def bots_info(ws: Workspace, a: Args) -> dict[str, Any]:
+    cfg = ws.config
+    if a.opt_str("bot") not in (None, "", cfg.bot_id):
+        raise SlackError("bot_not_found")
+    bot = ws.users.get(cfg.bot_user_id)
+    return {
+        "ok": True,
+        "bot": {
+            "id": cfg.bot_id,
+            "deleted": False,
+            "name": bot.name if bot else "incident-bot",
+            "updated": 1700000000,
+            "app_id": cfg.app_id,
+            "user_id": cfg.bot_user_id,
+            "icons": {},
+        },
     }
 
 
@@ -67,6 +85,7 @@ def usergroups_users_list(ws: Workspace, a: Args) -> dict[str, Any]:
 
 METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
+    "bots.info": bots_info,
     "apps.connections.open": connections_open,
     "users.info": users_info,
     "users.list": users_list,

@@ -19,6 +19,7 @@ MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 # Methods whose scope does not depend on the channel. An empty tuple: no scope needed.
 FIXED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "bots.info": ("users:read",),
     "chat.update": ("chat:write",),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),

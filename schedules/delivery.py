@@ -26,7 +26,7 @@ from bot.outbox.adapters import Adapter, Effect, Kind
 from bot.outbox.holds import Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.runtime.context import Context
-from schedules.holds import HoldKeeper
+from schedules.holds import REFRESH, HoldKeeper
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,14 @@ def record(
         outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace)
         return
     if isinstance(outcome, Held):
+        after = outcome.after
         if outcome.holds:
             start_hold(ctx, adapter, kind, outcome)
+            # a worker that read the holds just before is not to take it again meanwhile
+            after = max(after, timedelta(seconds=REFRESH))
         else:
             log.info("%s: held (%s); again in %s", claimed.key, outcome.reason, outcome.after)
-        outbox.hold(ctx.sessions, claimed, now + outcome.after, outcome.reason)
+        outbox.hold(ctx.sessions, claimed, now + after, outcome.reason)
         return
     what = kind.describe(payload) if payload is not None else claimed.kind
     if isinstance(outcome, Again):

@@ -159,6 +159,11 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
 
     bolt.use(with_context)
     log.debug("serving %s", ctx.people.identity.get("team_id"))  # asked once at start, not by a request
+    if not settings.slack_app_id:
+        try:
+            ctx.people.app_id  # noqa: B018 (bots.info, asked once at start)
+        except Exception as exc:
+            log.warning("could not learn the bot's app id (%s); set SLACK_APP_ID", exc)
     bolt.use(own_workspace_only)
     register_all(bolt)
     scheduler = make_scheduler(ctx)

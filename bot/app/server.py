@@ -88,10 +88,14 @@ def _finish(bot: BotApp) -> None:
     if bot.close(timeout=grace):
         log.info("stopped")
         return
+    busy = sorted(
+        t.name for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive()
+    )
     log.warning(
         "work still running after %ss (Slack retries); stopping anyway: what was committed is kept "
-        "and the scheduler finishes the Slack side after the restart",
+        "and the scheduler finishes the Slack side after the restart (still running: %s)",
         grace,
+        ", ".join(busy) or "nothing",
     )
     logging.shutdown()
     os._exit(0)  # worker threads would otherwise keep the process alive until their retries end

@@ -186,6 +186,7 @@ class Permissions(Strict):
 
     resolve: Permission = "commander-and-admins"
     close: Permission = "commander-and-admins"
+    reopen: Permission = "commander-and-admins"
     severity: Permission = "commander-and-admins"
     reassign_roles: Permission = "commander-and-admins"
 

@@ -295,6 +295,21 @@ class OutboxEffect(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class OpenForm(Base):
+    """A form the bot opened for someone (a Slack view), with what its submission needs: kept here,
+    not read back from the view, so a form acts only for the person it was opened for. ``form_id``
+    is the bot's own random id, given to the view as its ``external_id`` (stored before it opens)."""
+
+    __tablename__ = "open_forms"
+    __table_args__ = (Index("ix_open_forms_opened_at", "opened_at"),)
+
+    form_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxHold(Base):
     """An outside system that refuses the bot itself, or one kind of effect it lacks a permission
     for: those effects wait (every replica sees it) until a probe finds it accepts them again."""

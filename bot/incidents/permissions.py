@@ -1,4 +1,5 @@
-"""Who may resolve, close, change the severity or reassign roles (the policy's ``permissions``).
+"""Who may resolve, close, reopen, change the severity or reassign roles (the policy's
+``permissions``).
 
 Decided here, inside the transaction of the change, so the commander it checks is the commander
 at that moment. Whether someone is an admin takes a question to Slack; the caller asks it first.
@@ -13,9 +14,9 @@ from bot.db.models import Incident
 from bot.errors import Refusal
 
 # Role reassignment has its own rule (the holder may hand over too): bot/incidents/roles.py.
-Action = Literal["resolve", "close", "severity"]
+Action = Literal["resolve", "close", "reopen", "severity"]
 
-WORDS = {"resolve": "resolve", "close": "close", "severity": "change the severity of"}
+WORDS = {"resolve": "resolve", "close": "close", "reopen": "reopen", "severity": "change the severity of"}
 
 
 def allowed(policy: Policy, action: Action, incident: Incident, actor: str, is_admin: bool) -> bool:

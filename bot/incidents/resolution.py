@@ -98,13 +98,20 @@ def _owe_resolution(
 
 
 def reopen(
-    sessions: sessionmaker[Session], policy: Policy, incident_id: int, actor: str, now: datetime
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    incident_id: int,
+    actor: str,
+    now: datetime,
+    is_admin: bool = False,
 ) -> Incident:
-    """Back to Investigating: reminders resume on the severity's cadence, counted from now."""
+    """Back to Investigating: reminders resume on the severity's cadence, counted from now. Like
+    resolving and closing, it is the commander's (or an admin's)."""
     with transaction(sessions) as session:
         incident = queries.lock(session, incident_id)
         if incident.status not in (s.value for s in ENDED_STATUSES):
             raise WrongState(f"{incident.ref} is not resolved; it is {incident.status}.")
+        permissions.check(policy, "reopen", incident, actor, is_admin)
         previous = incident.status
         incident.status = Status.INVESTIGATING.value
         incident.resolved_at = None

@@ -40,7 +40,7 @@ def start(sessions: sessionmaker[Session], hold: Hold) -> bool:
     """Hold the adapter (or one of its kinds); False when it was held already (by this replica or
     another), so whoever started it says so, once."""
     with transaction(sessions) as session:
-        statement = upsert_insert(session, OutboxHold).values(
+        statement = upsert_insert(session, OutboxHold.__table__).values(
             scope=hold.scope,
             adapter=hold.adapter,
             kind=hold.kind,
@@ -50,8 +50,9 @@ def start(sessions: sessionmaker[Session], hold: Hold) -> bool:
             probe_at=hold.probe_at,
             probes=0,
         )
-        result = session.execute(statement.on_conflict_do_nothing(index_elements=["scope"]))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        # RETURNING says whether the row was added (an insert's rowcount does not, on every driver)
+        added = statement.on_conflict_do_nothing(index_elements=["scope"]).returning(OutboxHold.scope)
+        return session.execute(added).first() is not None
 
 
 def active(session: Session) -> list[Hold]:

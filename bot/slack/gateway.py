@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,8 @@ def error_name(exc: BaseException) -> str:
 
 
 METADATA_TYPE = "incident_bot_effect"
+# Where Slack's response URLs live (besides SLACK_API_URL's host: GovSlack, a local stand-in).
+RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 _ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -132,9 +135,21 @@ class SlackGateway:
     def update(self, channel: str, ts: str, message: Message) -> None:
         self.client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
 
+    def replies_to(self, response_url: str) -> bool:
+        """Whether ``response_url`` is one of Slack's own (a request could carry any URL: the bot never
+        posts anywhere else)."""
+        parts = urlsplit(response_url)
+        api_host = urlsplit(self.client.base_url).netloc
+        return parts.scheme in ("https", "http") and (
+            (parts.netloc in RESPONSE_HOSTS and parts.scheme == "https") or parts.netloc == api_host
+        )
+
     def reply(self, response_url: str, message: Message) -> bool:
         """An ephemeral reply through a command's response_url (works in any channel, for 30 minutes).
-        False when the URL no longer takes replies."""
+        False when the URL no longer takes replies, or is not Slack's."""
+        if not self.replies_to(response_url):
+            log.warning("refused to reply to %s: not a Slack response URL", urlsplit(response_url).netloc)
+            return False
         response = make_webhook_client(response_url).send(
             response_type="ephemeral", replace_original=False, **message.as_kwargs()
         )
@@ -186,6 +201,11 @@ class SlackGateway:
     def usergroup_members(self, group_id: str) -> set[str]:
         reply = self.client.usergroups_users_list(usergroup=group_id)
         return {str(u) for u in reply.get("users") or []}
+
+    def bot_info(self, bot_id: str) -> dict[str, Any] | None:
+        """``bots.info``: the bot's app and user."""
+        bot = self.client.bots_info(bot=bot_id).get("bot")
+        return dict(bot) if isinstance(bot, dict) else None
 
     def identity(self) -> dict[str, Any]:
         """``auth.test``: the bot's user id, its team and (when Slack says) its app."""

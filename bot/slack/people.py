@@ -8,7 +8,6 @@ from functools import cached_property, partial
 from typing import Any, TypeVar, cast
 
 from bot.config.policy import Admins
-from bot.db.models import Incident
 from bot.slack.gateway import SlackGateway
 
 T = TypeVar("T")
@@ -41,6 +40,17 @@ class People:
         """Who the bot is (``auth.test``): its user, team and app."""
         return self.slack.identity()
 
+    @cached_property
+    def app_id(self) -> str | None:
+        """The bot's app (``bots.info`` of the token's bot: ``auth.test`` does not always say)."""
+        if self.identity.get("app_id"):
+            return str(self.identity["app_id"])
+        bot_id = self.identity.get("bot_id")
+        if not bot_id:
+            return None
+        found = self._cached("bot", str(bot_id), lambda: self.slack.bot_info(str(bot_id)))
+        return str(found["app_id"]) if found and found.get("app_id") else None
+
     @property
     def bot_user(self) -> str:
         return str(self.identity["user_id"])
@@ -58,16 +68,9 @@ class People:
             return f"<@{user_id}> is a bot; roles are for people."
         return None
 
-    def can_see(self, incident: Incident, user_id: str) -> bool:
-        """Whether ``user_id`` may see a private incident: its declarer, role holders, channel members."""
-        if not incident.is_private or user_id == incident.declared_by:
-            return True
-        if any(r.user_id == user_id for r in incident.roles):
-            return True
-        channel = incident.channel_id or ""
-        return bool(channel) and user_id in self._cached(
-            "members", channel, partial(self.slack.members, channel)
-        )
+    def in_channel(self, user_id: str, channel: str) -> bool:
+        """Whether ``user_id`` is a member of ``channel`` (Slack's member list, cached a little)."""
+        return user_id in self._cached("members", channel, partial(self.slack.members, channel))
 
     def is_admin(self, user_id: str) -> bool:
         if user_id in self.admins.users:

@@ -28,7 +28,7 @@ def test_secrets_stay_out_of_the_logs_even_at_debug(
 
 def test_odd_payloads_get_clear_answers(standin: SlackStandIn, bot: RunningBot) -> None:
     cases = {
-        "unknown form": (bot.sender.post_form({"foo": "bar"}), 404),
+        "unknown form": (bot.sender.post_form({"foo": "bar"}), 403),  # names no workspace, no app
         "payload not json": (bot.sender.post_form({"payload": "{not json"}), 400),
         "payload a list": (bot.sender.post_form({"payload": "[1,2]"}), 400),
         "no actions": (

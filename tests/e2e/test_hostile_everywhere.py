@@ -20,11 +20,14 @@ HOSTILE_SET = [
     "*bold* _italic_ ~strike~ `code` ```block``` > quote",
     "nul\x00 bell\x07 escape\x1b[31m del\x7f",
     "bidi \u202eevil\u202c isolate \u2066x\u2069",
+    "hid\u200bden \u200cmarks\u200e\u200f line\u2028par\u2029 join\u2060\u2061\u2064 bom\ufeff",
     "{{ 7 * 7 }} {% raw %} {# comment #}",
     '"}], "blocks": [{"type": "divider"}], "x": "\\',
     "long " + "é" * 5000,
 ]
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200b\u200c\u200e\u200f\u2028\u2029\u2060-\u2064\ufeff]"
+)
 LIVE = re.compile(r"<(?:!channel|!here|@U0EVIL|#C0EVIL|https://evil\.example)")
 
 
@@ -111,8 +114,13 @@ def test_the_hostile_set_through_every_command_and_field(
             if isinstance(reply.json, dict) and reply.json:
                 answers.append(reply.json)
         forms(standin, bot, channel, hostile)
+    bot.sender.command(standin.slash_command_payload(text="postmortem", channel_id=channel))
     wait_settled(database_url, timeout=60)
     check_everything(standin, answers)
+    documents = [f.content.decode() for f in standin.files() if f.completed]
+    assert documents, "the postmortem was uploaded"
+    for document in documents:  # the postmortem carries every field, as plain Markdown
+        assert not CONTROL.search(document), repr(CONTROL.findall(document))
 
 
 def forms(standin: SlackStandIn, bot: RunningBot, channel: str, hostile: str) -> None:

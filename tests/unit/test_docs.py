@@ -96,3 +96,13 @@ def test_the_manifest_says_truthfully_how_to_switch_to_http_mode() -> None:
     schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
     jsonschema.Draft7Validator(schema).validate(http)
     assert http["features"]["slash_commands"][0]["url"].endswith("/slack/events")
+
+
+def test_every_row_of_the_permissions_table_names_tests_that_exist() -> None:
+    table = (ROOT / "docs" / "permissions.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "tests/" in line]
+    assert len(rows) >= 10
+    for row in rows:
+        for path, _, name in re.findall(r"`(tests/[\w/]+\.py)(::(\w+))?`", row):
+            source = (ROOT / path).read_text()
+            assert not name or f"def {name}(" in source, f"{path}::{name} named in docs/permissions.md"

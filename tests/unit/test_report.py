@@ -187,3 +187,25 @@ def test_an_output_folder_that_does_not_exist_is_one_line(
     code, out, err = report(capsys, "--output", "missing/report.md")
     assert code == 2 and out == ""
     assert err == "incident-bot: --output missing/report.md: the folder missing does not exist\n"
+
+
+def test_csv_cells_that_look_like_formulas_are_written_so_no_spreadsheet_runs_them() -> None:
+    from bot.insights.report import csv_text
+
+    row = {
+        "title": '=HYPERLINK("http://evil.example","open me")',
+        "root_cause": "+1 more pool",
+        "fix": "-rm -rf",
+        "service": "@checkout",
+        "impact": "\tindented",
+        "summary": "\rcarriage",
+        "followups": "plain - fine",
+        "pages": 3,
+        "delta": -5,
+    }
+    out = csv_text([row], list(row))
+    [read] = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert read["title"] == "'" + str(row["title"])
+    assert [read[k][0] for k in ("root_cause", "fix", "service", "impact", "summary")] == ["'"] * 5
+    assert read["followups"] == "plain - fine"
+    assert (read["pages"], read["delta"]) == ("3", "-5")  # numbers stay numbers

@@ -59,3 +59,15 @@ def test_channel_names_fit_slack_rules_for_any_title() -> None:
             assert not name.endswith("-")
     assert channel_name("inc", 2026, 7, "down", 2) == "inc-2026-0007-down-2"
     assert slugify("A  B") == "a-b"
+
+
+def test_invisible_marks_are_dropped_but_emoji_keep_their_joiners() -> None:
+    from bot.text import clean_block, clean_line, escape_mrkdwn
+
+    hidden = "Check\u200bout\u200c is\u200e\u200f down\u2060\u2061\u2064\ufeff"
+    assert clean_line(hidden) == "Checkout is down"
+    assert clean_line("one\u2028two\u2029three") == "onetwothree"
+    assert escape_mrkdwn("a\u200bb <x>") == "ab &lt;x&gt;"
+    family, flame = "👨\u200d👩\u200d👧", "❤\ufe0f\u200d🔥"
+    assert clean_block(f"team {family} {flame}") == f"team {family} {flame}"
+    assert clean_line("zero\u200dwidth") == "zerowidth"  # a joiner between letters hides nothing useful
