@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, declare, insights, private, resolve, roles, router, timeline, updates
+from handlers import actions, alerts, declare, insights, private, resolve, roles, router, timeline, updates
 from handlers.after_ack import after_ack
 
 LAZY = [after_ack]
@@ -33,3 +33,7 @@ def register_all(app: App) -> None:
     app.event("reaction_removed")(ack=timeline.reaction_removed, lazy=[])
     app.event("app_home_opened")(ack=insights.home_opened, lazy=[])
     app.shortcut("add_to_timeline")(ack=timeline.shortcut, lazy=LAZY)
+    app.action("alert_declare")(ack=alerts.declare_from_alert, lazy=LAZY)
+    app.action("alert_link")(ack=alerts.link, lazy=LAZY)
+    app.action("alert_dismiss")(ack=alerts.dismiss, lazy=LAZY)
+    app.action("resolve_open")(ack=alerts.resolve_open, lazy=LAZY)

@@ -21,6 +21,7 @@ from bot.slack.context import SlackContext
 from bot.slack.gateway import error_name
 from handlers import forms_views
 from handlers.common import bot, reply_url, user_of
+from handlers.oncall import oncall_message
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def after_ack(body: dict[str, Any], context: BoltContext) -> None:
     if "form" in todo and not open_form(ctx, body, todo["form"], todo):
         line = "Slack did not open the form just now; nothing was saved. Run the command again."
         tell(ctx, body, ctx.render.message("notice", lines=[line]))
+    if todo.get("oncall"):
+        tell(ctx, body, oncall_message(ctx))
     if "tell" in todo:
         tell(ctx, body, Message(text=todo["tell"]["text"], blocks=todo["tell"].get("blocks") or []))
 

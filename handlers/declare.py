@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -47,7 +48,9 @@ def declare_command(ctx: SlackContext, command: Command, context: BoltContext) -
 def _declaration(ctx: SlackContext, body: dict[str, Any]) -> declaring.Declaration:
     view = body["view"]
     user = str(body["user"]["id"])
-    return declaring.validate(
+    opened = opened_form(ctx, body, "declare")
+    alert = opened.get("alert_id")
+    declaration = declaring.validate(
         ctx.policy,
         title=forms.text(view, "title"),
         severity=forms.selected(view, "severity"),
@@ -60,8 +63,9 @@ def _declaration(ctx: SlackContext, body: dict[str, Any]) -> declaring.Declarati
         responders=tuple(forms.users(view, "responders")),
         fields=forms.field_values(ctx.policy, view),
         source_key=f"view:{view['id']}",
-        reply_url=opened_form(ctx, body, "declare").get("reply_url"),
+        reply_url=opened.get("reply_url"),
     )
+    return replace(declaration, alert_ids=(int(alert),)) if alert else declaration
 
 
 def submit_declare(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -37,11 +37,14 @@ def _metadata(data: dict[str, Any], *keys: str) -> str:
 
 
 def declare(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any]:
+    """The declare form, prefilled from what the command typed (a title) or from an alert (its
+    title, a severity mapped from it, its description as the impact)."""
     return ctx.render.view(
         "declare",
         severities=ctx.policy.severities,
-        default_severity=None,
+        default_severity=ctx.policy.find_severity(str(data.get("severity") or "")),
         title=clean_line(str(data.get("title") or "")),
+        impact=str(data.get("impact") or ""),
         limits=DECLARE_LIMITS,
         fields=ctx.policy.fields,
         metadata=_metadata(data, "reply_url", "channel"),

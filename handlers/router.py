@@ -15,7 +15,19 @@ from slack_bolt import Ack, BoltContext
 
 from bot.rendering import Message
 from bot.slack.context import SlackContext
-from handlers import actions, declare, drills, fields, insights, listing, resolve, roles, timeline, updates
+from handlers import (
+    actions,
+    declare,
+    drills,
+    fields,
+    insights,
+    listing,
+    oncall,
+    resolve,
+    roles,
+    timeline,
+    updates,
+)
 from handlers.common import Command, bot, saving
 
 Run = Callable[[SlackContext, Command, BoltContext], Message | None]
@@ -110,6 +122,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "/incident drill [scenario]",
         "Rehearse: a drill incident with timed injects and a score card (no pages, no leadership).",
         drills.drill_command,
+    ),
+    "oncall": Subcommand(
+        "/incident oncall",
+        "Who PagerDuty says is on call now, for each escalation target.",
+        oncall.oncall_command,
     ),
     "help": Subcommand("/incident help", "This list.", _help),
 }

@@ -19,6 +19,9 @@ from bot.config.settings import Settings
 from bot.db.engine import make_engine, make_session_factory
 from bot.incidents import work
 from bot.integrations.pager.adapter import Pagers
+from bot.integrations.pagerduty.adapter import PagerDutyRest
+from bot.integrations.pagerduty.client import PagerDuty
+from bot.integrations.pagerduty.oncall import OnCallDirectory
 from bot.outbox.adapters import Registry
 from bot.outbox.store import OWED
 from bot.rendering import Renderer
@@ -114,8 +117,18 @@ class _CountedApp(App):
 
 
 def adapters(ctx: SlackContext) -> Registry:
-    """Every system this replica delivers effects to: Slack, and the pagers."""
-    return Registry.of([Deliverer(ctx).adapter(), Pagers(ctx).adapter()])
+    """Every system this replica delivers effects to: Slack, the pagers, PagerDuty's REST API."""
+    pagerduty = PagerDutyRest(ctx, pagerduty_client(ctx.settings), ctx.oncall, ctx.people.email_of)
+    return Registry.of([Deliverer(ctx).adapter(), Pagers(ctx).adapter(), pagerduty.adapter()])
+
+
+def pagerduty_client(settings: Settings) -> PagerDuty | None:
+    """PagerDuty's REST API, when the bot has a key for it."""
+    return (
+        PagerDuty(settings.pagerduty_api_url, settings.pagerduty_api_token)
+        if settings.pagerduty_api_token
+        else None
+    )
 
 
 def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> BotApp:
@@ -128,6 +141,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     )
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
     outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))
+    people = People(slack, policy.admins)
     ctx = SlackContext(
         settings=settings,
         policy=policy,
@@ -137,7 +151,8 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         outbound=outbound,
         render=Renderer(policy.templates_dir),
         clock=clock,
-        people=People(slack, policy.admins),
+        people=people,
+        oncall=OnCallDirectory(pagerduty_client(settings), people.by_email, clock),
     )
     ctx.adapters = adapters(ctx)
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)

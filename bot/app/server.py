@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.app.alert_intake import intake
 from bot.app.factory import BotApp
 from bot.app.request_guard import guard
 from bot.db.health import reason
@@ -27,7 +28,8 @@ StartResponse = Callable[..., Any]
 
 
 def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """``POST /slack/events`` for everything Slack sends; ``GET /healthz`` for load balancers."""
+    """``POST /slack/events`` for everything Slack sends; ``GET /healthz`` for load balancers;
+    ``POST /alerts/…`` for alert senders."""
     slack = guard(SlackRequestHandler(bot.bolt, path="/slack/events"), bot.ctx.settings.slack_signing_secret)
 
     def health(start_response: StartResponse) -> list[bytes]:
@@ -35,9 +37,14 @@ def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(body).encode()]
 
+    alerts = intake(bot.ctx)
+
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path = str(environ.get("PATH_INFO") or "")
+        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return health(start_response)
+        if path.startswith("/alerts/"):
+            return alerts(environ, start_response)
         return slack(environ, start_response)
 
     return application
@@ -134,15 +141,21 @@ def socket_mode_handler(bot: BotApp, app_token: str) -> Any:
     return SocketModeHandler(bot.bolt, app_token=app_token)
 
 
-def serve_connected(bot: BotApp, handler: Any) -> None:
-    """Serve a connected Socket Mode handler until SIGTERM or Ctrl-C; then stop cleanly."""
+def serve_connected(bot: BotApp, handler: Any, http: Any = None) -> None:
+    """Serve a connected Socket Mode handler until SIGTERM or Ctrl-C (and, given ``http``, alert
+    senders and /healthz over HTTP beside it); then stop cleanly."""
     stopped = threading.Event()
     _on_stop(stopped.set)
     log.info("connected to Slack in Socket Mode")
+    if http is not None:
+        threading.Thread(target=http.run, name="http", daemon=True).start()
+        log.info("serving HTTP on %s (POST /alerts/…, GET /healthz)", http.effective_host)
     bot.start_scheduler()
     try:
         stopped.wait()
     finally:
+        if http is not None:
+            http.close()
         try:
             handler.close()
         except Exception:  # slack_sdk's client can race its receiver thread on close; we are stopping

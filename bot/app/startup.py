@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from logging.handlers import MemoryHandler
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -284,7 +284,15 @@ def _refused(name: str, what: str, exc: BaseException, api_url: str) -> str:
 # -- listening ----------------------------------------------------------------------------------
 def listen_http(bot: BotApp, settings: Settings) -> Callable[[], None]:
     """Bind HOST:PORT now (so a port in use is a start-up failure); returns what serves it."""
-    from bot.app.server import http_server, serve_server
+    from bot.app.server import serve_server
+
+    server = bind_http(bot, settings)
+    return lambda: serve_server(bot, server, settings.host, settings.port)
+
+
+def bind_http(bot: BotApp, settings: Settings) -> Any:
+    """The HTTP server on HOST:PORT, bound (StartupError when it cannot be)."""
+    from bot.app.server import http_server
 
     try:
         socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
@@ -303,7 +311,7 @@ def listen_http(bot: BotApp, settings: Settings) -> Callable[[], None]:
         if exc.errno == errno.EADDRNOTAVAIL:
             raise StartupError(f"HOST: {settings.host} is not an address of this machine") from None
         raise StartupError(f"PORT: cannot listen on {at} ({_unreachable(exc)})") from None
-    return lambda: serve_server(bot, server, settings.host, settings.port)
+    return server
 
 
 def connect_socket_mode(bot: BotApp, settings: Settings) -> Callable[[], None]:
@@ -313,19 +321,25 @@ def connect_socket_mode(bot: BotApp, settings: Settings) -> Callable[[], None]:
     from bot.app.server import serve_connected, socket_mode_handler
 
     assert settings.slack_app_token
+    # alert senders reach the bot over HTTP in Socket Mode too (and /healthz with them)
+    http = bind_http(bot, settings) if settings.pagerduty_webhook_secret or settings.alerts_token else None
     handler = socket_mode_handler(bot, settings.slack_app_token)
     try:
         handler.connect()
     except SlackApiError as exc:
+        if http is not None:
+            http.close()
         raise StartupError(
             _refused("SLACK_APP_TOKEN", "app-level token", exc, settings.slack_api_url)
         ) from None
     except OSError as exc:
+        if http is not None:
+            http.close()
         raise StartupError(
             f"SLACK_APP_TOKEN: cannot open the Socket Mode connection ({_unreachable(exc)}); check the "
             "network (or proxy)"
         ) from None
-    return lambda: serve_connected(bot, handler)
+    return lambda: serve_connected(bot, handler, http)
 
 
 # -- all of it ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from bot.cli.sample_incidents import (
     typed,
 )
 from bot.config.policy import Policy
-from bot.db.models import ActionItem, Incident, Status, StatusUpdate
+from bot.db.models import ActionItem, Alert, Incident, Status, StatusUpdate
 from bot.durations import humanize_duration, parse_duration
 from bot.incidents import declare, followups, resolution, story, timeline, updates
 from bot.incidents.escalation import Notice
@@ -197,6 +197,14 @@ class Samples:
                 {"commands": HELP, "intro": f"No `{TYPED}` command."},
             ),
             Sample(m + "incident_changed.json.j2", "a severity change", {"line": line, "reason": reason}),
+            *self.alerts(),
+            *self.each(m + "alerts_resolved.json.j2"),
+            Sample(m + "oncall.json.j2", "who is on call", {"targets": ONCALL}),
+            Sample(
+                m + "oncall.json.j2",
+                "PagerDuty away",
+                {"targets": [{**ONCALL[0], "stale": True, "people": ""}]},
+            ),
             *(
                 Sample(m + "role_changed.json.j2", o, {"change": self.change(o)})
                 for o in ("assigned", "handed_over", "released")
@@ -210,6 +218,29 @@ class Samples:
                 m + "stats.json.j2",
                 "no incidents",
                 build=lambda r: stats_message(r, policy, session, month, since=month),
+            ),
+        ]
+
+    def alerts(self) -> list[Sample]:
+        """An alert as it can be shown: firing with links to incidents, linked (to a public or a
+        private incident), dismissed, resolved; its text is what a sender wrote."""
+        m = "messages/alert.json.j2"
+        alert = Alert(
+            id=7, source="pagerduty", key="PABC123", title=TYPED, status="firing", severity="critical",
+            urgency="high", service=TYPED, url="https://example.pagerduty.com/incidents/PABC123",
+            labels={"env": TYPED, "team": "payments"}, details=typed(3000), first_seen=NOW, last_seen=NOW,
+            fired=3, dismissed_by=None,
+        )  # fmt: skip
+        base = {"a": alert, "source": "PagerDuty", "linked": None, "incidents": [self.i] * 120}
+        return [
+            Sample(m, "a firing alert", base),
+            Sample(m, "linked to an incident", {**base, "linked": self.i}),
+            Sample(m, "linked to a private incident", {**base, "linked": self.p}),
+            Sample(m, "dismissed", {**base, "a": _with(alert, dismissed_by=OWNER)}),
+            Sample(
+                m,
+                "resolved, no incident open",
+                {**base, "a": _with(alert, status="resolved"), "incidents": []},
             ),
         ]
 
@@ -301,3 +332,19 @@ class Samples:
             *self.each(d + "statuspage_investigating.txt.j2", **status),
             Sample(d + "statuspage_resolved.txt.j2", "a resolved incident", {"i": self.r, **status}),
         ]
+
+
+def _with(alert: Alert, **changes: Any) -> Alert:
+    """A copy of a sample alert with some of its fields changed."""
+    copied = Alert(**{c.key: getattr(alert, c.key) for c in Alert.__table__.columns})
+    for name, value in changes.items():
+        setattr(copied, name, value)
+    return copied
+
+
+ONCALL: list[dict[str, Any]] = [
+    {"name": "primary-oncall", "people": "<@U0PRIMARY>", "unknown": ["nobody@example.com"], "as_of": NOW,
+     "stale": False, "error": ""},
+    {"name": "backup-oncall", "people": "", "unknown": [], "as_of": None, "stale": False,
+     "error": "api.pagerduty.com answered HTTP 500"},
+]  # fmt: skip

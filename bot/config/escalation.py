@@ -29,13 +29,30 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Target(Strict):
-    """Who a target name stands for: people, user groups, channels, and optionally a pager."""
+    """Who a target name stands for: people, user groups, channels, and optionally a pager; or whoever
+    PagerDuty says is on call (a schedule, or a level of an escalation policy) when it fires."""
 
     users: tuple[UserId, ...] = ()
     usergroups: tuple[UserGroupId, ...] = ()
     channels: tuple[str, ...] = ()
     pagerduty_routing_key: str | None = None
     webhook_url: str | None = None
+    pagerduty_schedule: str | None = Field(default=None, pattern=r"^P[A-Z0-9]{2,20}$")
+    pagerduty_escalation_policy: str | None = Field(default=None, pattern=r"^P[A-Z0-9]{2,20}$")
+    level: int | None = Field(default=None, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _one_oncall_source(self) -> Target:
+        if self.pagerduty_schedule and self.pagerduty_escalation_policy:
+            raise ValueError("name a pagerduty_schedule or a pagerduty_escalation_policy, not both")
+        if self.level is not None and not self.pagerduty_escalation_policy:
+            raise ValueError("level goes with pagerduty_escalation_policy (its 1st, 2nd, … level)")
+        return self
+
+    @property
+    def oncall(self) -> bool:
+        """Whether PagerDuty is asked who this target is when it fires."""
+        return bool(self.pagerduty_schedule or self.pagerduty_escalation_policy)
 
     @field_validator("channels")
     @classmethod
@@ -56,7 +73,7 @@ class Target(Strict):
     @property
     def reachable(self) -> bool:
         """True when the target names anyone: a target nobody filled in is skipped."""
-        return bool(self.users or self.usergroups or self.channels or self.pages)
+        return bool(self.users or self.usergroups or self.channels or self.pages or self.oncall)
 
 
 class Tier(Strict):

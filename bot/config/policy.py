@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.config.alerts import Alerts
 from bot.config.escalation import Escalation
 from bot.config.fields import DEFAULT_FIELDS, IncidentField, check_fields, find_field
 from bot.config.types import (
@@ -206,6 +207,7 @@ class Policy(Strict):
     permissions: Permissions = Permissions()
     escalation: Escalation = Escalation()
     fields: tuple[IncidentField, ...] = DEFAULT_FIELDS
+    alerts: Alerts = Alerts()
     templates_dir: Path | None = None
     drills_dir: Path | None = None
     timezone: str = "UTC"
@@ -242,6 +244,12 @@ class Policy(Strict):
             raise ValueError(
                 f"leadership_severities names {', '.join(unknown)}, which is not a severity; "
                 f"allowed: {', '.join(keys)}"
+            )
+        wrong = [r.severity for r in self.alerts.rules if r.severity and r.severity.upper() not in keys]
+        if wrong:
+            named = ", ".join(wrong)
+            raise ValueError(
+                f"alerts.rules names severity {named}, which is not a severity; allowed: {', '.join(keys)}"
             )
         role_keys = [r.key for r in self.roles]
         dupes = sorted({k for k in role_keys if role_keys.count(k) > 1})

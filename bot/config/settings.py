@@ -26,6 +26,19 @@ class Settings(BaseSettings):
         default=None, description="The only app whose requests are taken (default: the token's)"
     )
     database_url: str = Field(default="sqlite:///incident-bot.db")
+    pagerduty_webhook_secret: str = Field(
+        default="", description="PagerDuty webhook subscription secret: POST /alerts/pagerduty is served"
+    )
+    alerts_token: str = Field(
+        default="", description="Bearer token of POST /alerts/alertmanager and /alerts/generic"
+    )
+    pagerduty_api_token: str = Field(default="", description="PagerDuty REST API key: on-call lookup")
+    pagerduty_api_url: str = Field(
+        default="https://api.pagerduty.com/", description="PagerDuty REST base URL"
+    )
+    pagerduty_from: str = Field(
+        default="", description="A PagerDuty user's email, for changes when the person's own is unknown"
+    )
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = Field(default="0.0.0.0")
     incident_bot_config: Path | None = Field(default=None, description="Path of the YAML policy file")
@@ -71,7 +84,7 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "pagerduty_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"

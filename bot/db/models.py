@@ -295,6 +295,50 @@ class OutboxEffect(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class Alert(Base):
+    """An alert from the alerting side (a PagerDuty incident, an Alertmanager alert, a generic one),
+    one row per source and dedup key however often it fires; linked to an incident once someone
+    declares from it or links it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("source", "key", name="uq_alerts_source_key"),
+        Index("ix_alerts_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # pagerduty, alertmanager, generic
+    key: Mapped[str] = mapped_column(String(200))  # PagerDuty's incident id, a fingerprint, a dedup_key
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))  # firing, acknowledged, resolved
+    severity: Mapped[str] = mapped_column(String(40), default="")  # as the source says it
+    urgency: Mapped[str] = mapped_column(String(20), default="")
+    service: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired: Mapped[int] = mapped_column(Integer, default=1)  # how often it fired
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True
+    )
+    dismissed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # its message in the alerts channel (to edit when it fires again or changes)
+    post_channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    post_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AlertDelivery(Base):
+    """A webhook delivery already taken (PagerDuty's event id; an Alertmanager alert's fingerprint,
+    status and start): the same delivery again changes nothing."""
+
+    __tablename__ = "alert_deliveries"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OpenForm(Base):
     """A form the bot opened for someone (a Slack view), with what its submission needs: kept here,
     not read back from the view, so a form acts only for the person it was opened for. ``form_id``

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
-from bot.db.models import Incident, RoleAssignment, Status
+from bot.db.models import Alert, Incident, RoleAssignment, Status
 from bot.errors import InputError
-from bot.incidents import effects, escalation, timeline, work
+from bot.incidents import alert_links, effects, escalation, timeline, work
 from bot.incidents.fields import FieldValue, Raw, validate_values
 from bot.incidents.numbering import next_number
 from bot.outbox import store as outbox
@@ -45,6 +45,7 @@ class Declaration:
     fields: dict[str, FieldValue] = dataclass_field(default_factory=dict)
     drill: str | None = None  # a rehearsal: the scenario's key
     injects: tuple[tuple[timedelta, str], ...] = ()  # a drill's injects: when (after the start), what
+    alert_ids: tuple[int, ...] = ()  # alerts it is declared from: linked to it
 
 
 def _limit(errors: dict[str, str], field: str, label: str, value: str, limit: int) -> None:
@@ -125,66 +126,7 @@ def declare(
             return existing, False
     try:
         with transaction(sessions) as session:
-            incident = Incident(
-                year=now.year,
-                number=next_number(session, now.year),
-                title=declaration.title,
-                severity=declaration.severity,
-                status=Status.INVESTIGATING.value,
-                impact=declaration.impact,
-                description=declaration.description,
-                service=declaration.service,
-                declared_by=declaration.declared_by,
-                declared_at=now,
-                source_key=declaration.source_key,
-                is_private=declaration.is_private,
-                fields=dict(declaration.fields),
-                is_drill=declaration.drill is not None,
-                roles=[],  # loaded (empty) already: the incident is returned as it was committed
-                messages=[],
-            )
-            session.add(incident)
-            session.flush()
-            timeline.record(
-                session,
-                incident,
-                "declared",
-                now,
-                declaration.declared_by,
-                title=incident.title,
-                severity=incident.severity,
-                private=incident.is_private,
-                responders=list(declaration.responders),
-                drill=declaration.drill,
-            )
-            if declaration.commander:
-                incident.roles.append(
-                    RoleAssignment(
-                        role=COMMANDER_ROLE,
-                        user_id=declaration.commander,
-                        assigned_by=declaration.declared_by,
-                        assigned_at=now,
-                    )
-                )
-                incident.acknowledged_at = now
-                timeline.record(
-                    session,
-                    incident,
-                    "role_assigned",
-                    now,
-                    declaration.declared_by,
-                    role=COMMANDER_ROLE,
-                    user=declaration.commander,
-                )
-                timeline.record(session, incident, "acknowledged", now, declaration.commander)
-            cadence = policy.severity(incident.severity).update_cadence
-            if cadence:
-                incident.next_update_at = now + cadence
-                work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
-            escalation.plan(session, policy, incident, now, fresh=True)
-            for n, (after, text) in enumerate(declaration.injects):
-                work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
-            _owe_slack_side(session, policy, incident, declaration, now)
+            incident = create(session, policy, declaration, now)
         return incident, True
     except IntegrityError:
         if declaration.source_key:
@@ -192,6 +134,76 @@ def declare(
             if existing is not None:
                 return existing, False
         raise
+
+
+def create(session: Session, policy: Policy, declaration: Declaration, now: datetime) -> Incident:
+    """The incident, in the caller's transaction: its commander, timeline, scheduled work, the alerts
+    it is declared from, and everything it owes Slack."""
+    incident = Incident(
+        year=now.year,
+        number=next_number(session, now.year),
+        title=declaration.title,
+        severity=declaration.severity,
+        status=Status.INVESTIGATING.value,
+        impact=declaration.impact,
+        description=declaration.description,
+        service=declaration.service,
+        declared_by=declaration.declared_by,
+        declared_at=now,
+        source_key=declaration.source_key,
+        is_private=declaration.is_private,
+        fields=dict(declaration.fields),
+        is_drill=declaration.drill is not None,
+        roles=[],  # loaded (empty) already: the incident is returned as it was committed
+        messages=[],
+    )
+    session.add(incident)
+    session.flush()
+    timeline.record(
+        session,
+        incident,
+        "declared",
+        now,
+        declaration.declared_by,
+        title=incident.title,
+        severity=incident.severity,
+        private=incident.is_private,
+        responders=list(declaration.responders),
+        drill=declaration.drill,
+    )
+    if declaration.commander:
+        incident.roles.append(
+            RoleAssignment(
+                role=COMMANDER_ROLE,
+                user_id=declaration.commander,
+                assigned_by=declaration.declared_by,
+                assigned_at=now,
+            )
+        )
+        incident.acknowledged_at = now
+        timeline.record(
+            session,
+            incident,
+            "role_assigned",
+            now,
+            declaration.declared_by,
+            role=COMMANDER_ROLE,
+            user=declaration.commander,
+        )
+        timeline.record(session, incident, "acknowledged", now, declaration.commander)
+    cadence = policy.severity(incident.severity).update_cadence
+    if cadence:
+        incident.next_update_at = now + cadence
+        work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
+    escalation.plan(session, policy, incident, now, fresh=True)
+    for n, (after, text) in enumerate(declaration.injects):
+        work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
+    _owe_slack_side(session, policy, incident, declaration, now)
+    for alert_id in declaration.alert_ids:
+        alert = session.get(Alert, alert_id)
+        if alert is not None:
+            alert_links.link(session, policy, incident, alert, declaration.declared_by, now)
+    return incident
 
 
 def _owe_slack_side(

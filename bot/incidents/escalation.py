@@ -19,7 +19,7 @@ from bot.db.models import OPEN, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
 from bot.incidents import effects, timeline, work
 from bot.incidents.business_hours import next_business_morning
-from bot.incidents.owed import PageAction
+from bot.incidents.owed import OnCallTell, PageAction
 
 AT_DECLARE = "declare"
 
@@ -192,6 +192,11 @@ def fire(session: Session, policy: Policy, incident: Incident, notice: Notice, n
             )
         if target.pages:
             effects.page(session, policy, incident, name, "trigger", notice.reason, cause, now)
+        if target.oncall and not incident.is_drill:  # whoever PagerDuty says is on call when it fires
+            tell = OnCallTell(target=name, message=message, cause=cause, data={**data, "usergroups": []})
+            effects.owe(
+                session, incident, tell, effects.key(incident, cause, f"oncall:{name}"), f"oncall:{name}", now
+            )
     effects.post(session, policy, incident, effects.INCIDENT, "change", cause, now, event_id=event.id)
 
 

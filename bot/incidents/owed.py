@@ -99,6 +99,13 @@ class Home(Effect):
     user: str
 
 
+class AlertShown(Effect):
+    """An alert's message in the alerts channel, posted once and then edited to show it as it is."""
+
+    KIND: ClassVar[str] = "alert"
+    alert_id: int
+
+
 # -- pagers (delivered by bot/integrations/pager) ----------------------------------------------
 class Page(Effect):
     """A page to every pager of an escalation target (owed by releases before 0009; delivering it
@@ -128,10 +135,31 @@ class WebhookPage(Effect):
     reason: str = ""
 
 
+# -- PagerDuty's REST API (delivered by bot/integrations/pagerduty) ---------------------------
+class PagerDutyIncidentChange(Effect):
+    """A PagerDuty incident acknowledged or resolved because the incident it became was."""
+
+    KIND: ClassVar[str] = "pagerduty_incident"
+    pagerduty_id: str
+    status: Literal["acknowledged", "resolved"]
+    actor: str | None = None  # the person who did it (PagerDuty hears their email)
+
+
+class OnCallTell(Effect):
+    """An escalation tier's message to whoever PagerDuty says is on call for ``target`` now (each
+    person's own direct message, owed by its delivery under ``cause``)."""
+
+    KIND: ClassVar[str] = "oncall"
+    target: str
+    message: str
+    cause: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 KINDS: dict[str, type[Effect]] = {
     model.KIND: model
     for model in (
-        Post, Edit, Topic, Pin, Invite, CreateChannel, File, Bookmark, Reply, Home, Page, PagerDutyEvent,
-        WebhookPage,
+        Post, Edit, Topic, Pin, Invite, CreateChannel, File, Bookmark, Reply, Home, AlertShown, Page,
+        PagerDutyEvent, WebhookPage, PagerDutyIncidentChange, OnCallTell,
     )
 }  # fmt: skip

@@ -10,7 +10,7 @@ from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
 from bot.db.models import ENDED_STATUSES, Incident, Status
 from bot.errors import InputError
-from bot.incidents import effects, escalation, permissions, queries, timeline, work
+from bot.incidents import alert_links, effects, escalation, permissions, queries, timeline, work
 from bot.incidents.updates import cadence, plan_reminder
 from bot.text import clean_block
 
@@ -71,6 +71,7 @@ def resolve(
         event = timeline.record(session, incident, "resolved", now, actor, previous=previous, summary=summary)
         session.flush()
         escalation.resolve_pages(session, policy, incident, f"e{event.id}", now)
+        alert_links.tell_pagerduty(session, incident, "resolved", actor, now)
         _owe_resolution(session, policy, incident, f"e{event.id}", actor, now)
     return _reload(sessions, incident_id)
 

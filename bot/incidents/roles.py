@@ -19,7 +19,7 @@ from bot.config.policy import COMMANDER_ROLE, Policy, Role
 from bot.db.engine import transaction
 from bot.db.models import OPEN, Incident, RoleAssignment, TimelineEvent
 from bot.errors import Refusal
-from bot.incidents import effects, queries, timeline
+from bot.incidents import alert_links, effects, queries, timeline
 
 
 class Outcome(StrEnum):
@@ -127,6 +127,7 @@ def assign(
                 )
             if acknowledged:
                 timeline.record(session, incident, "acknowledged", now, user)
+                alert_links.tell_pagerduty(session, incident, "acknowledged", user, now)
             _owe_role_change(session, policy, incident, role, event, now, user, previous, warning)
     except IntegrityError:
         with sessions() as session:

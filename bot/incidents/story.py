@@ -75,6 +75,8 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
         "action_added": lambda: f"Action item added by {who}",
         "postmortem_drafted": lambda: f"Postmortem drafted by {who}",
         "joined": lambda: f"{who} joined the channel from an invitation",
+        "alert_linked": lambda: f"Alert from {d.get('source')} linked by {who}",
+        "alert_changed": lambda: f"Alert from {d.get('source')} {d.get('status')} ({d.get('event')})",
     }
     if kind == "field_set":
         text, quoted = _field_set(policy, d, who, person)
@@ -83,6 +85,8 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
     quoted = (
         str(d.get("text") or d.get("summary") or "")
         if kind in ("note", "message", "resolved", "action_added")
+        else str(d.get("title") or "")
+        if kind in ("alert_linked", "alert_changed")
         else ""
     )
     return Entry(event.at, event.actor, kind, text, quoted)

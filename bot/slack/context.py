@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.integrations.pagerduty.oncall import OnCallDirectory
 from bot.runtime.context import Context
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
@@ -17,6 +18,8 @@ class SlackContext(Context):
     # The delivery workers: no retries inside a call; the outbox decides when to try again.
     outbound: SlackGateway
     people: People
+    # who is on call for a PagerDuty-backed escalation target (``/incident oncall``)
+    oncall: OnCallDirectory
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SlackContext:
         return self

@@ -22,6 +22,7 @@ from bot.db.engine import transaction
 from bot.db.models import Incident
 from bot.incidents import effects, external
 from bot.incidents.owed import (
+    AlertShown,
     Bookmark,
     CreateChannel,
     Edit,
@@ -40,7 +41,7 @@ from bot.outbox.holds import Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.rendering import TemplateProblem
-from bot.slack import effect_messages, slack_state
+from bot.slack import alerts, effect_messages, slack_state
 from bot.slack.announcements import topic
 from bot.slack.context import SlackContext
 from bot.slack.gateway import effect_metadata, error_name
@@ -115,6 +116,13 @@ class Deliverer:
                 kind(Bookmark, self.bookmark, lambda p: f"bookmark the {p.title.lower()}", creates=True),
                 kind(Reply, self.reply, lambda p: "tell you how the declaration went"),
                 kind(Home, self.home, lambda p: f"show <@{p.user}> the incidents in the bot's Home tab"),
+                kind(
+                    AlertShown,
+                    self.alert,
+                    lambda p: "show the alert in the alerts channel",
+                    paced=True,
+                    creates=True,
+                ),
             ),
         )
 
@@ -379,6 +387,11 @@ class Deliverer:
             return {"via": "response_url"}
         channel, ts = self.ctx.outbound.post(payload.user, message, metadata=effect_metadata(claimed.key))
         return {"channel": channel, "ts": ts}
+
+    def alert(
+        self, claimed: outbox.Claimed, payload: AlertShown, incident: Incident | None
+    ) -> dict[str, Any]:
+        return alerts.show(self.ctx, claimed, payload.alert_id)
 
     def home(self, claimed: outbox.Claimed, payload: Home, incident: Incident | None) -> dict[str, Any]:
         """The App Home tab of one person, as it is now."""

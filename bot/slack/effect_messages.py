@@ -133,7 +133,10 @@ def _escalation(name: str) -> Renderer:
     def render(ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
         notice = Notice(str(data.get("tier")), [], str(data.get("reason")), bool(data.get("unacknowledged")))
         i = facts(ctx.policy, incident, ctx.clock())
-        return ctx.render.message(name, i=i, notice=notice, mentions=lines.groups(data.get("usergroups")))
+        return ctx.render.message(
+            name, i=i, notice=notice, mentions=lines.groups(data.get("usergroups")),
+            oncall_as_of=_when(data.get("oncall_as_of")),
+        )  # fmt: skip
 
     return render
 
@@ -180,6 +183,12 @@ def _undelivered(ctx: SlackContext, session: Session, incident: Incident, data: 
     return ctx.render.message("notice", lines=[line], trusted=True)
 
 
+def _alerts_resolved(
+    ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]
+) -> Message:
+    return ctx.render.message("alerts_resolved", i=facts(ctx.policy, incident, ctx.clock()))
+
+
 def _notice(ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
     return ctx.render.message(
         "notice", lines=list(data.get("lines") or []), trusted=bool(data.get("trusted"))
@@ -204,6 +213,7 @@ RENDERERS: dict[str, Renderer] = {
     "declared_reply": _declared_reply,
     "notice": _notice,
     "undelivered": _undelivered,
+    "alerts_resolved": _alerts_resolved,
     "drill_inject": _drill_inject,
     "drill_score": _drill_score,
 }

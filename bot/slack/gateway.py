@@ -198,6 +198,16 @@ class SlackGateway:
         user = reply.get("user")
         return user if isinstance(user, dict) else None
 
+    def user_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (``users.lookupByEmail``), or None when there is none."""
+        try:
+            reply = self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if error_name(exc) == "users_not_found":
+                return None
+            raise
+        return str((reply.get("user") or {}).get("id") or "") or None
+
     def usergroup_members(self, group_id: str) -> set[str]:
         reply = self.client.usergroups_users_list(usergroup=group_id)
         return {str(u) for u in reply.get("users") or []}

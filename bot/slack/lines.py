@@ -60,4 +60,14 @@ def describe(policy: Policy, incident: Incident, event: TimelineEvent) -> tuple[
         value = d.get("value")
         shown = ", ".join(value) if isinstance(value, list) else str(value or "")
         return (f"{who} set {label}:" if shown else f"{who} cleared {label}."), shown
+    if event.kind == "alert_linked":
+        return f"{who} linked the {_source(d)} alert:", str(d.get("title") or "")
+    if event.kind == "alert_changed":
+        return f"The linked {_source(d)} alert is {d.get('status')} ({d.get('event')}):", str(
+            d.get("title") or ""
+        )
     return f"{event.kind.replace('_', ' ').capitalize()} ({who}).", ""
+
+
+def _source(details: dict[str, Any]) -> str:
+    return {"pagerduty": "PagerDuty", "alertmanager": "Alertmanager"}.get(str(details.get("source")), "")

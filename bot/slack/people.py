@@ -68,6 +68,16 @@ class People:
             return f"<@{user_id}> is a bot; roles are for people."
         return None
 
+    def by_email(self, email: str) -> str | None:
+        """The Slack user with this email (None: no Slack account), cached a little."""
+        return self._cached("email", email.lower(), lambda: self.slack.user_by_email(email))
+
+    def email_of(self, user_id: str) -> str | None:
+        """A person's email from their Slack profile (None when Slack does not say)."""
+        user = self._cached("user", user_id, lambda: self.slack.user(user_id))
+        email = ((user or {}).get("profile") or {}).get("email")
+        return str(email) if email else None
+
     def in_channel(self, user_id: str, channel: str) -> bool:
         """Whether ``user_id`` is a member of ``channel`` (Slack's member list, cached a little)."""
         return user_id in self._cached("members", channel, partial(self.slack.members, channel))

@@ -50,6 +50,7 @@ class IncidentFacts:
     responders: list[str]  # everyone who held a role, in the order they first took one
     fields: list[FieldLine]  # the custom fields shown in the announcement, when set
     is_drill: bool  # a rehearsal: marked as one wherever it is shown
+    is_private: bool = False  # outside its channel, only its existence and severity are shown
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -85,4 +86,5 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
             for f, value in values_of(policy, incident, announced_only=True)
         ],
         is_drill=bool(incident.is_drill),
+        is_private=bool(incident.is_private),
     )

@@ -70,7 +70,11 @@ def test_a_database_outage_loses_nothing_and_says_so(
         bot.sender.command(opening)
         view = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == opening["trigger_id"])
         form = {"title": "Search is down", "severity": ("select", "P1")}
-        submission = standin.view_submission_payload(state(form), view_id=view.response["view"]["id"])
+        submission = standin.view_submission_payload(
+            state(form),
+            view_id=view.response["view"]["id"],
+            user_id="U0BOB",  # his own form
+        )
         assert reminders(standin, channel) == []
 
         cluster.stop()

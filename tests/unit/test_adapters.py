@@ -4,7 +4,7 @@ replica claims only the kinds it has an adapter for, and each queue retries by i
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import pytest
 from slack_sdk import WebClient
@@ -18,6 +18,7 @@ from bot.db.engine import transaction
 from bot.db.models import OutboxEffect
 from bot.incidents import owed
 from bot.integrations.pager.adapter import Pagers
+from bot.integrations.pagerduty.oncall import OnCallDirectory
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind, Registry
 from bot.outbox.outcome import Done, Outcome
@@ -111,15 +112,17 @@ def test_the_app_registers_slack_and_the_pagers_for_every_kind_the_domain_owes(
         slack=slack,
         outbound=slack,
         people=People(slack, Policy().admins),
+        oncall=OnCallDirectory(None, lambda email: None, lambda: NOW),
     )
     registry = adapters(ctx)
     assert registry.kinds == set(owed.KINDS)
-    assert registry.paced == {"post", "file"}
-    assert registry.creating == {"post", "file", "create_channel", "bookmark"}
+    assert registry.paced == {"post", "file", "alert"}
+    assert registry.creating == {"post", "file", "create_channel", "bookmark", "alert"}
     # one retry policy per queue, each from its own setting
     by_system = {a.system: a.retry for a in registry.adapters}
     assert by_system["Slack"].longest == 7 and by_system["Slack"].report_after == 5
     assert by_system["the pager"].longest == 11 and by_system["the pager"].report_after == 1
+    assert by_system["PagerDuty"].longest == 11
 
 
 def test_retry_policies_double_up_to_their_longest() -> None:
@@ -135,8 +138,8 @@ def test_every_payload_model_round_trips_through_the_outbox_json(kind: str) -> N
     values: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         if field.is_required():
-            annotation = str(field.annotation)
-            values[name] = "trigger" if "Literal" in annotation else f"{name}-value"
+            literal = get_args(field.annotation) if get_origin(field.annotation) is Literal else ()
+            values[name] = literal[-1] if literal else 7 if field.annotation is int else f"{name}-value"
     effect = model(**values)
     assert kind == effect.KIND
     assert model.model_validate(effect.model_dump(mode="json")) == effect

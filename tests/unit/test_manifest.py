@@ -75,6 +75,7 @@ def test_socket_mode_is_on_and_scopes_are_only_what_the_code_uses() -> None:
         "conversations_setTopic": "channels:manage",
         "pins_add": "pins:write",
         "users_info": "users:read",
+        "users_lookupByEmail": "users:read.email",  # who is on call, from PagerDuty's emails
         "usergroups_users_list": "usergroups:read",
         "conversations_history": "channels:history",
         "conversations_list": "channels:read",
