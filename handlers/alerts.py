@@ -34,7 +34,7 @@ def declare_from_alert(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
                 return notice(ctx, "That alert is linked to an incident already.")
             severity = alerts.mapped_severity(ctx.policy, alert)
             then(
-                context, form="declare", title=alert.title, severity=severity.key, impact=alert.details,
+                context, form="declare", title=alert.title, severity=severity.key, impact=alerts.impact(alert),
                 alert_id=alert.id, reply_url=body.get("response_url"),
             )  # fmt: skip
         return None

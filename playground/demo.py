@@ -7,6 +7,7 @@ Time runs ``speed`` times faster for both, through the bot's injectable clock.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -15,6 +16,7 @@ import signal
 import sys
 import tempfile
 import threading
+import urllib.request
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,13 +24,16 @@ from types import FrameType, TracebackType
 from typing import Any, Self
 
 from playground.clock import ScaledClock
-from playground.demo_people import add_people
+from playground.demo_people import PEOPLE, PEOPLE_IDS, add_people
 from playground.desk import Desk
+from playground.pagerduty import PagerDutyStandIn, incident_event, sign
 from playground.sender import SignedSender
 from playground.server import SlackStandIn
 from playground.webserver import PageServer
 
 log = logging.getLogger(__name__)
+
+DEMO_WEBHOOK_SECRET = "demo-pagerduty-webhook-secret"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class Demo:
         self.options = options
         self.clock = ScaledClock(options.speed)
         self.standin = SlackStandIn("xoxb-demo", socket_mode=False, now=self.clock.timestamp)
+        # PagerDuty: who is on call rotates on the demo clock, and alerts can be fired from the page
+        self.pagerduty = PagerDutyStandIn(clock=self.clock.timestamp)
         self._secret = secrets.token_hex(16)
         self._tmp: str | None = None
         self._bot: Any = None
@@ -91,6 +98,16 @@ class Demo:
         policy = self._policy()
         self.standin.start()
         add_people(self.standin.workspace)
+        self.standin.add_channel("ops-alerts", members=PEOPLE_IDS, bot_member=True)
+        self.pagerduty.__enter__()
+        rotation = [p.id for p in PEOPLE if p.id in ("U0BOB", "U0CAROL")]
+        for person in PEOPLE:
+            self.pagerduty.add_user(
+                person.id, person.real_name, f"{person.real_name.split()[0].lower()}@example.com"
+            )
+        self.pagerduty.add_schedule(
+            "PDEMO01", rotation, shift=30 * 60
+        )  # primary on-call: 30 demo minutes each
         database_url = os.environ.get("DATABASE_URL") or ""
         if not database_url:
             self._tmp = tempfile.mkdtemp(prefix="incident-bot-demo-")
@@ -106,6 +123,10 @@ class Demo:
             slack_retry_after=5.0,
             slack_channel_pace=0.2,
             incident_bot_config=None,
+            pagerduty_webhook_secret=DEMO_WEBHOOK_SECRET,
+            pagerduty_api_token=self.pagerduty.token,
+            pagerduty_api_url=self.pagerduty.url,
+            pagerduty_from="alice@example.com",
         )
         try:
             upgrade(database_url)
@@ -118,7 +139,7 @@ class Demo:
         self._http_thread = threading.Thread(target=self._http.run, name="demo-bot-http", daemon=True)
         self._http_thread.start()
         self._bot.start_scheduler()
-        self.desk = Desk(self.standin, SignedSender(self.bot_url, self._secret))
+        self.desk = Desk(self.standin, SignedSender(self.bot_url, self._secret), self.fire_alert)
         try:
             self._page = PageServer(
                 self.standin.workspace, self.desk, port=self.options.port, speed=self.options.speed
@@ -153,6 +174,25 @@ class Demo:
         with resources.as_file(resources.files("playground").joinpath("demo_policy.yml")) as path:
             return load_policy(path)
 
+    def fire_alert(self, urgency: str = "low") -> str:
+        """A test alert, as PagerDuty would send it (signed): it shows in #ops-alerts; a high one is
+        declared at once by the demo policy's rule."""
+        incident_id = f"PDEMO{secrets.token_hex(3).upper()}"
+        title = "Checkout API error rate above 5%" if urgency == "high" else "Disk 91% full on db-2"
+        self.pagerduty.add_incident(incident_id, title)
+        body = json.dumps(incident_event("incident.triggered", incident_id, title, urgency=urgency)).encode()
+        request = urllib.request.Request(
+            f"{self.bot_url}/alerts/pagerduty",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-PagerDuty-Signature": sign(DEMO_WEBHOOK_SECRET, body),
+            },
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return str(json.loads(reply.read()).get("taken", 0))
+
     def stop(self) -> None:
         if self._page is not None:
             self._page.stop()
@@ -170,6 +210,7 @@ class Demo:
             self._bot.close(timeout=5)
             self._bot = None
         self.standin.stop()
+        self.pagerduty.__exit__()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

@@ -7,6 +7,7 @@ answers come back in the HTTP reply or through response URLs; both are shown to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +31,12 @@ class Done:
 
 
 class Desk:
-    def __init__(self, standin: SlackStandIn, sender: SignedSender) -> None:
+    def __init__(
+        self, standin: SlackStandIn, sender: SignedSender, fire_alert: Callable[[str], str] | None = None
+    ) -> None:
         self.standin = standin
         self.sender = sender
+        self.fire_alert = fire_alert
         self.modals = ModalStacks(standin.workspace)
         self.replies = Replies(standin.workspace)
 
@@ -143,6 +147,16 @@ class Desk:
         if channel is not None:
             self.replies.expect(payload.get("response_url"), Origin(user, channel, message_ts, ephemeral))
         return self._delivered(self.sender.interaction(payload))
+
+    def alert(self, urgency: str) -> Done:
+        """A test alert from the demo's PagerDuty (high: declared at once by the demo policy)."""
+        if self.fire_alert is None:
+            return Done(False, "this page has no PagerDuty to send alerts")
+        try:
+            self.fire_alert("high" if urgency == "high" else "low")
+        except OSError as exc:
+            return Done(False, f"the alert was not taken ({exc})")
+        return Done(True)
 
     def shortcut(
         self, user: str, channel: str, message_ts: str, callback_id: str = "add_to_timeline"

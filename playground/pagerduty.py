@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +32,9 @@ class Schedule:
 
     def on_call(self, now: float) -> str:
         return self.people[int((now - self.start) // self.shift) % len(self.people)]
+
+    def shift_end(self, now: float) -> float:
+        return self.start + (int((now - self.start) // self.shift) + 1) * self.shift
 
 
 @dataclass
@@ -164,24 +168,26 @@ class PagerDutyStandIn:
         entries: list[dict[str, Any]] = []
         for schedule_id in query.get("schedule_ids[]", []):
             if schedule_id in self.schedules:
-                entries.append(self._entry(self.schedules[schedule_id].on_call(now), 1, schedule_id))
+                entries.append(self._entry(self.schedules[schedule_id], 1, schedule_id, now))
         for policy_id in query.get("escalation_policy_ids[]", []):
             for level, schedule_id in sorted(self.policies.get(policy_id, {}).items()):
                 if schedule_id in self.schedules:
-                    entries.append(self._entry(self.schedules[schedule_id].on_call(now), level, schedule_id))
+                    entries.append(self._entry(self.schedules[schedule_id], level, schedule_id, now))
         offset = int((query.get("offset") or ["0"])[0])
         limit = min(int((query.get("limit") or ["25"])[0]), self.page_size)
         page = entries[offset : offset + limit]
         return {"oncalls": page, "limit": limit, "offset": offset, "more": offset + limit < len(entries)}
 
-    def _entry(self, user_id: str, level: int, schedule_id: str) -> dict[str, Any]:
+    def _entry(self, schedule: Schedule, level: int, schedule_id: str, now: float) -> dict[str, Any]:
+        user_id = schedule.on_call(now)
         user = self.users.get(user_id, {"name": user_id, "email": ""})
+        end = datetime.fromtimestamp(schedule.shift_end(now), UTC).isoformat().replace("+00:00", "Z")
         return {
             "escalation_level": level,
             "schedule": {"id": schedule_id, "type": "schedule_reference"},
             "user": {"id": user_id, "type": "user", "summary": user["name"], "email": user["email"]},
             "start": None,
-            "end": None,
+            "end": end,
         }
 
     def _update(

@@ -59,6 +59,7 @@ ACTS: dict[str, Callable[[Desk, str, dict[str, Any]], Done]] = {
         u, _text(b, "channel"), _text(b, "message_ts"), _text(b, "name") or "pushpin"
     ),
     "shortcut": lambda d, u, b: d.shortcut(u, _text(b, "channel"), _text(b, "message_ts")),
+    "alert": lambda d, u, b: d.alert(_text(b, "urgency")),
 }
 
 

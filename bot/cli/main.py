@@ -101,11 +101,56 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     empty = empty_targets(policy.escalation)
     if empty:
         print(f"#   empty, skipped: {', '.join(empty)} (nobody in them: fill in escalation.targets)")
+    missing = _pagerduty_targets(policy)
+    for unknown in missing:
+        print(f"incident-bot: {unknown}", file=sys.stderr)
+    if missing:
+        return 2
     if policy.templates_dir is not None:
         names = overrides(policy.templates_dir) or ["none"]
         print(f"\n# templates_dir {policy.templates_dir}: every template renders with sample data.")
         print(f"#   overrides: {', '.join(names)}")
     return 0
+
+
+def _pagerduty_targets(policy: Policy) -> list[str]:
+    """List the targets that ask PagerDuty who is on call; with PAGERDUTY_API_TOKEN, check that each
+    schedule or escalation policy exists. Returns the problems found."""
+    from bot.integrations import http
+    from bot.integrations.pagerduty.client import PagerDuty
+
+    asking = {name: t for name, t in policy.escalation.targets.items() if t.oncall}
+    if not asking:
+        return []
+    settings = load_settings()
+    client = (
+        PagerDuty(settings.pagerduty_api_url, settings.pagerduty_api_token)
+        if settings.pagerduty_api_token
+        else None
+    )
+    print(
+        "# On call from PagerDuty"
+        + ("" if client else " (PAGERDUTY_API_TOKEN is not set: not checked)")
+        + ":"
+    )
+    problems = []
+    for name, target in asking.items():
+        kind, what, object_id = (
+            ("schedules", "schedule", target.pagerduty_schedule)
+            if target.pagerduty_schedule
+            else ("escalation_policies", "escalation policy", target.pagerduty_escalation_policy)
+        )
+        level = f", level {target.level}" if target.level else ""
+        said = "not checked"
+        if client is not None and object_id:
+            try:
+                said = "found" if client.exists(kind, object_id) else "NOT FOUND"
+            except http.Refused as refused:
+                said = f"could not check ({refused})"
+            if said == "NOT FOUND":
+                problems.append(f"escalation.targets.{name}: PagerDuty has no {what} {object_id}")
+        print(f"#   {name}: {what} {object_id}{level} ({said})")
+    return problems
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -181,12 +181,20 @@ def declaration(
             title=alert.title[: declare.TITLE_MAX],
             severity=chosen.key,
             declared_by=declared_by,
-            impact=alert.details[: declare.IMPACT_MAX],
+            impact=impact(alert),
             service=alert.service[: declare.SERVICE_MAX],
             source_key=f"alert:{alert.id}",
         ),
         alert_ids=(alert.id,),
     )
+
+
+def impact(alert: Alert) -> str:
+    """What an incident declared from an alert says of its impact until someone knows better: the
+    alert's description, or where it came from."""
+    source = {"pagerduty": "PagerDuty", "alertmanager": "Alertmanager"}.get(alert.source, "an alert sender")
+    said = alert.details or f'Not known yet: {source} alerted "{alert.title}".'
+    return said[: declare.IMPACT_MAX]
 
 
 def find(session: Session, alert_id: int) -> Alert:

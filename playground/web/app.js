@@ -193,6 +193,8 @@ function start() {
   wireComposer($("composer-form"), $("composer"), () => ({}));
   wireComposer($("thread-form"), $("thread-composer"), () => ({ thread_ts: app.thread }));
   $("thread-close").addEventListener("click", () => { app.thread = null; render(app.state); });
+  $("fire-alert").addEventListener("click", () => act({ kind: "alert", urgency: "low" }));
+  $("fire-alert-high").addEventListener("click", () => act({ kind: "alert", urgency: "high" }));
   $("person").addEventListener("change", (event) => {
     app.me = event.target.value;
     app.thread = null;

@@ -208,3 +208,26 @@ def test_mrkdwn_becomes_markup_and_nothing_else_does(demo_url: str, browser: Bro
     )
     assert "<a" not in hostile and "<img" not in hostile and "&lt;img src=x onerror=&quot;" in hostile
     assert code == "<pre>&lt;b&gt;raw&lt;/b&gt; *not bold*</pre>"
+
+
+def test_a_test_alert_from_the_page_lands_in_ops_alerts_and_becomes_an_incident(
+    demo_url: str, browser: BrowserContext
+) -> None:
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(demo_url)
+    expect(page.locator("#channel-title")).to_contain_text("incident-response")
+    page.click("#fire-alert")
+    open_channel(page, "ops-alerts")
+    alert = page.locator("#messages .msg", has_text="Disk 91% full on db-2")
+    expect(alert).to_have_count(1, timeout=WAIT)
+    alert.get_by_role("button", name="Declare incident").click()
+    modal = page.locator("#modal-root .modal")
+    expect(modal).to_be_visible(timeout=WAIT)
+    expect(modal.locator("input, textarea").first).to_have_value("Disk 91% full on db-2")
+    modal.get_by_role("button", name="Declare").click()
+    expect(page.locator("#modal-root")).to_be_hidden(timeout=WAIT)
+    expect(page.locator("#channels a.ch", has_text="inc-")).to_have_count(1, timeout=WAIT)
+    expect(alert).to_contain_text("Linked to", timeout=WAIT)  # the alert's message shows its incident
+    assert problems == []

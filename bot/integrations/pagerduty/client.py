@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ class OnCallPerson:
     name: str
     email: str
     level: int
+    until: datetime | None = None  # the end of their shift (None: a permanent layer)
 
 
 class PagerDuty:
@@ -50,11 +52,8 @@ class PagerDuty:
                 user = entry.get("user") or {}
                 if user.get("email"):
                     level = int(entry.get("escalation_level") or 1)
-                    people.append(
-                        OnCallPerson(
-                            str(user.get("summary") or user.get("name") or ""), str(user["email"]), level
-                        )
-                    )
+                    name = str(user.get("summary") or user.get("name") or "")
+                    people.append(OnCallPerson(name, str(user["email"]), level, _when(entry.get("end"))))
             if not page.get("more"):
                 return people
             offset += int(page.get("limit") or PAGE)
@@ -74,3 +73,12 @@ class PagerDuty:
         body = {"incident": {"type": "incident_reference", "status": status}}
         url = f"{self.api_url}incidents/{incident_id}"
         http.request("PUT", url, body, headers=self._headers(sender), timeout=self.timeout)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,18 +1,18 @@
 """Who is on call for an escalation target, by PagerDuty, mapped to Slack by email.
 
-Answers are cached a few minutes. PagerDuty unreachable, rate limited or failing: the last known
-answer is used, and said to be as of when it was learnt. Never answered: nobody (the target's fixed
-people stand in).
+Answers are cached a few minutes, and never past the end of a shift they name (a tier that fires
+after the rotation changed reaches who is on call then). PagerDuty unreachable, rate limited or
+failing: the last known answer is used, and said to be as of when it was learnt. Never answered:
+nobody (the target's fixed people stand in).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.config.escalation import Target
@@ -41,7 +41,7 @@ class OnCallDirectory:
     ) -> None:
         self.pagerduty, self.slack_user, self.clock = pagerduty, slack_user, clock
         self._lock = threading.Lock()
-        self._answers: dict[str, tuple[float, datetime, list[OnCallPerson]]] = {}
+        self._answers: dict[str, tuple[datetime, datetime, list[OnCallPerson]]] = {}  # until, as of, who
 
     @property
     def enabled(self) -> bool:
@@ -58,12 +58,14 @@ class OnCallDirectory:
         with self._lock:
             cached = self._answers.get(key)
         error, stale = "", False
-        if cached is None or time.monotonic() - cached[0] > FRESH:
+        now = self.clock()
+        if cached is None or now >= cached[0]:
             try:
                 people = self.pagerduty.oncalls(
                     schedule=target.pagerduty_schedule, policy=target.pagerduty_escalation_policy
                 )
-                cached = (time.monotonic(), self.clock(), people)
+                ends = [p.until for p in people if p.until is not None]
+                cached = (min([now + timedelta(seconds=FRESH), *ends]), now, people)
                 with self._lock:
                     self._answers[key] = cached
             except http.Refused as refused:
