@@ -32,9 +32,9 @@ def declare_from_alert(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
             alert = alerts.find(session, number(body["actions"][0]["value"]))
             if alert.incident_id is not None:
                 return notice(ctx, "That alert is linked to an incident already.")
-            severity = alerts.mapped_severity(ctx.policy, alert)
+            severity, impact = alerts.mapped_severity(ctx.policy, alert), alerts.impact(alert)
             then(
-                context, form="declare", title=alert.title, severity=severity.key, impact=alerts.impact(alert),
+                context, form="declare", title=alert.title, severity=severity.key, impact=impact,
                 alert_id=alert.id, reply_url=body.get("response_url"),
             )  # fmt: skip
         return None
