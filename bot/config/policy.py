@@ -208,6 +208,9 @@ class Policy(Strict):
     escalation: Escalation = Escalation()
     fields: tuple[IncidentField, ...] = DEFAULT_FIELDS
     alerts: Alerts = Alerts()
+    # A standing conference bridge per severity (Zoom, Meet, Teams): in the announcement, bookmarked
+    # in the incident channel, in the commander's DM.
+    bridge: dict[str, str] = Field(default_factory=dict)
     templates_dir: Path | None = None
     drills_dir: Path | None = None
     timezone: str = "UTC"
@@ -245,6 +248,14 @@ class Policy(Strict):
                 f"leadership_severities names {', '.join(unknown)}, which is not a severity; "
                 f"allowed: {', '.join(keys)}"
             )
+        stray = [k for k in self.bridge if k.upper() not in keys]
+        if stray:
+            raise ValueError(
+                f"bridge names {', '.join(stray)}, which is not a severity; allowed: {', '.join(keys)}"
+            )
+        bad = [url for url in self.bridge.values() if not re.match(r"^https://[^\s<>|]+$", url)]
+        if bad:
+            raise ValueError(f"bridge: {bad[0]!r} is not an https:// link")
         wrong = [r.severity for r in self.alerts.rules if r.severity and r.severity.upper() not in keys]
         if wrong:
             named = ", ".join(wrong)
@@ -309,6 +320,10 @@ class Policy(Strict):
 
     def find_field(self, text: str) -> IncidentField | None:
         return find_field(self.fields, text)
+
+    def bridge_for(self, severity: str) -> str | None:
+        """The conference bridge of a severity, if the policy names one."""
+        return next((url for key, url in self.bridge.items() if key.upper() == severity.upper()), None)
 
     def announces_to_leadership(self, severity: str) -> bool:
         return self.leadership_channel is not None and severity.upper() in self.leadership_severities

@@ -223,6 +223,9 @@ def _owe_declared(
     effects.invite(session, policy, incident, people + list(declaration.responders), "declare", now)
     effects.announce(session, policy, incident, effects.INCIDENT, now)
     effects.set_topic(session, policy, incident, now)
+    bridge = policy.bridge_for(incident.severity)
+    if bridge:
+        effects.bookmark(session, policy, incident, "Bridge", bridge, now)
     effects.reply(
         session, policy, incident, "declared_reply", "declare", now,
         user=declaration.declared_by, url=declaration.reply_url,

@@ -342,6 +342,14 @@ def upload_postmortem(
     )
 
 
+def bookmark(
+    session: Session, policy: Policy, incident: Incident, title: str, url: str, now: datetime
+) -> None:
+    """A link bookmarked in the incident channel (once per title)."""
+    effect = Bookmark(title=title, url=url)
+    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, "bookmark", title.lower()), now)
+
+
 def report_undelivered(
     session: Session,
     policy: Policy,

@@ -74,12 +74,14 @@ class File(Effect):
 
 
 class Bookmark(Effect):
-    """A link to the latest upload of ``document``, kept in the incident channel."""
+    """A link kept in the incident channel: to an upload (``file``, the key of the effect that
+    uploaded it) or to a ``url`` (the conference bridge)."""
 
     KIND: ClassVar[str] = "bookmark"
     place: str = INCIDENT
     title: str
-    file: str  # the key of the upload it links to
+    file: str | None = None
+    url: str | None = None
 
 
 class Reply(Effect):

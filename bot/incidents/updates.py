@@ -266,6 +266,9 @@ def change_severity(
         effects.change(session, policy, incident, event, now)
         if upgrade and policy.announces_to_leadership(incident.severity):
             effects.announce(session, policy, incident, effects.LEADERSHIP, now)
+        bridge = policy.bridge_for(incident.severity)
+        if bridge:  # raised to a severity that runs on a bridge
+            effects.bookmark(session, policy, incident, "Bridge", bridge, now)
     with sessions() as session:
         return SeverityChange(session.get_one(Incident, incident_id), previous, upgrade)
 

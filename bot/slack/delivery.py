@@ -370,14 +370,17 @@ class Deliverer:
         assert incident is not None
         ctx = self.ctx
         channel = self._target(incident, effects.INCIDENT)
-        with ctx.sessions() as session:
-            uploaded = external.find(session, incident.id, effects.CHAT, f"file:{payload.file}")
-        link = uploaded.url if uploaded is not None else None
+        link = payload.url
+        if payload.file:
+            with ctx.sessions() as session:
+                uploaded = external.find(session, incident.id, effects.CHAT, f"file:{payload.file}")
+            link = uploaded.url if uploaded is not None else None
         if not link:
             return {"skipped": "the file has no link"}
         bookmark_id = ctx.outbound.bookmark(channel, payload.title, link, look_first=claimed.in_doubt)
+        purpose = "postmortem_bookmark" if payload.file else f"bookmark:{payload.title.lower()}"
         with transaction(ctx.sessions) as writing:
-            slack_state.record_message(writing, incident.id, "postmortem_bookmark", channel, bookmark_id)
+            slack_state.record_message(writing, incident.id, purpose, channel, bookmark_id)
         return {"channel": channel, "bookmark": bookmark_id}
 
     def reply(self, claimed: outbox.Claimed, payload: Reply, incident: Incident | None) -> dict[str, Any]:

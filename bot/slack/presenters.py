@@ -51,6 +51,7 @@ class IncidentFacts:
     fields: list[FieldLine]  # the custom fields shown in the announcement, when set
     is_drill: bool  # a rehearsal: marked as one wherever it is shown
     is_private: bool = False  # outside its channel, only its existence and severity are shown
+    bridge: str | None = None  # the severity's standing conference bridge, from the policy
 
 
 def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
@@ -87,4 +88,5 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
         ],
         is_drill=bool(incident.is_drill),
         is_private=bool(incident.is_private),
+        bridge=policy.bridge_for(incident.severity),
     )
