@@ -11,7 +11,7 @@ from bot.errors import InputError
 from bot.incidents import followups
 from bot.rendering import Message
 from bot.slack.context import SlackContext
-from bot.slack.presenters import facts
+from bot.slack.presenters import facts, ticket_links
 from bot.text import decode_slack_text
 from handlers import forms
 from handlers.command_text import parse_action
@@ -63,6 +63,7 @@ def add(ctx: SlackContext, incident_id: int, actor: str, parsed: followups.Parse
         now=ctx.clock(),
         remind_at=_remind_at(ctx, parsed.due),
         source_key=key,
+        policy=ctx.policy,
     )
 
 
@@ -85,7 +86,9 @@ def actions_command(ctx: SlackContext, command: Command, context: BoltContext) -
         return not_an_incident_channel(ctx, command.name)
     with ctx.sessions() as session:
         items = followups.items(session, incident.id)
-    return ctx.render.message("action_items", i=facts(ctx.policy, incident, ctx.clock()), items=items)
+        links = ticket_links(session, incident.id)
+    i = facts(ctx.policy, incident, ctx.clock())
+    return ctx.render.message("action_items", i=i, items=items, tickets=links)
 
 
 def _parse_view(ctx: SlackContext, body: dict[str, Any]) -> followups.Parsed:
@@ -122,7 +125,7 @@ def done(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
     def save() -> Message | None:
         item_id = allowed_item(ctx, number(body["actions"][0]["value"]), user)
-        item = followups.mark_done(ctx.sessions, item_id, user, ctx.clock())
+        item = followups.mark_done(ctx.sessions, item_id, user, ctx.clock(), ctx.policy)
         return trusted_notice(ctx, f"Action item #{item.id} is done. Thank you!") if item else None
 
     button(ctx, ack, context, save)

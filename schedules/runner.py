@@ -22,8 +22,10 @@ from bot.db.health import is_contention
 from bot.db.models import Incident, TimelineEvent
 from bot.db.writers import background
 from bot.incidents import effects, work
+from bot.integrations.trackers.spec import Tracker
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
+from schedules import tracker_sync
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ def run_next(ctx: Context) -> bool:
     return True
 
 
-def make_scheduler(ctx: Context) -> BackgroundScheduler:
+def make_scheduler(ctx: Context, tracker: Tracker | None = None) -> BackgroundScheduler:
     # One line per tick at INFO is noise; APScheduler's own warnings (a missed tick) still show.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
@@ -88,7 +90,26 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
         coalesce=True,
         misfire_grace_time=None,
     )
+    if tracker is not None:  # the tickets' states, read back (one replica at a time)
+        scheduler.add_job(
+            lambda: _sync_tickets(ctx, tracker),
+            "interval",
+            seconds=min(ctx.settings.tracker_sync, ctx.settings.scheduler_tick * 4),
+            id="tracker-sync",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
     return scheduler
+
+
+def _sync_tickets(ctx: Context, tracker: Tracker) -> None:
+    try:
+        with background():
+            tracker_sync.sync(ctx, tracker)
+    except Exception as exc:
+        if not ctx.database.failed(exc) and not is_contention(exc):
+            log.exception("reading the tracker failed")
 
 
 class Ticker:

@@ -22,6 +22,8 @@ from bot.integrations.pager.adapter import Pagers
 from bot.integrations.pagerduty.adapter import PagerDutyRest
 from bot.integrations.pagerduty.client import PagerDuty
 from bot.integrations.pagerduty.oncall import OnCallDirectory
+from bot.integrations.trackers.adapter import Tickets, tracker_client
+from bot.integrations.trackers.spec import Tracker
 from bot.outbox.adapters import Registry
 from bot.outbox.store import OWED
 from bot.rendering import Renderer
@@ -116,10 +118,14 @@ class _CountedApp(App):
             return super().dispatch(req)
 
 
-def adapters(ctx: SlackContext) -> Registry:
-    """Every system this replica delivers effects to: Slack, the pagers, PagerDuty's REST API."""
+def adapters(ctx: SlackContext, tracker: Tracker | None) -> Registry:
+    """Every system this replica delivers effects to: Slack, the pagers, PagerDuty's REST API, the
+    policy's tracker."""
     pagerduty = PagerDutyRest(ctx, pagerduty_client(ctx.settings), ctx.oncall, ctx.people.email_of)
-    return Registry.of([Deliverer(ctx).adapter(), Pagers(ctx).adapter(), pagerduty.adapter()])
+    tickets = Tickets(ctx, tracker, ctx.people.email_of)
+    return Registry.of(
+        [Deliverer(ctx).adapter(), Pagers(ctx).adapter(), pagerduty.adapter(), tickets.adapter()]
+    )
 
 
 def pagerduty_client(settings: Settings) -> PagerDuty | None:
@@ -154,7 +160,8 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         people=people,
         oncall=OnCallDirectory(pagerduty_client(settings), people.by_email, clock),
     )
-    ctx.adapters = adapters(ctx)
+    tracker = tracker_client(settings, policy)
+    ctx.adapters = adapters(ctx, tracker)
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)
@@ -181,5 +188,5 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
             log.warning("could not learn the bot's app id (%s); set SLACK_APP_ID", exc)
     bolt.use(own_workspace_only)
     register_all(bolt)
-    scheduler = make_scheduler(ctx)
+    scheduler = make_scheduler(ctx, tracker)
     return BotApp(ctx=ctx, bolt=bolt, scheduler=scheduler, delivery=delivery, executor=executor)

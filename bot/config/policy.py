@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from bot.config.alerts import Alerts
 from bot.config.escalation import Escalation
 from bot.config.fields import DEFAULT_FIELDS, IncidentField, check_fields, find_field
+from bot.config.tracker import Tracker
 from bot.config.types import (
     KEY,
     NEXT_BUSINESS_DAY,
@@ -211,6 +212,7 @@ class Policy(Strict):
     # A standing conference bridge per severity (Zoom, Meet, Teams): in the announcement, bookmarked
     # in the incident channel, in the commander's DM.
     bridge: dict[str, str] = Field(default_factory=dict)
+    tracker: Tracker | None = None
     templates_dir: Path | None = None
     drills_dir: Path | None = None
     timezone: str = "UTC"

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = Field(
         default="https://api.pagerduty.com/", description="PagerDuty REST base URL"
     )
+    jira_url: str = Field(default="", description="Jira's base URL, https://acme.atlassian.net/")
+    jira_email: str = Field(default="", description="Jira Cloud: the account's email (with JIRA_API_TOKEN)")
+    jira_api_token: str = Field(default="", description="Jira Cloud: an API token (basic auth)")
+    jira_pat: str = Field(default="", description="Jira Data Center: a personal access token (bearer)")
+    github_token: str = Field(default="", description="GitHub: a token that may write issues")
+    github_api_url: str = Field(default="https://api.github.com/", description="GitHub's REST base URL")
+    linear_api_key: str = Field(default="", description="Linear: an API key")
+    linear_api_url: str = Field(default="https://api.linear.app/graphql", description="Linear's GraphQL URL")
+    tracker_sync: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between reads of the open tickets' states (done there, done here)",
+    )
     pagerduty_from: str = Field(
         default="", description="A PagerDuty user's email, for changes when the person's own is unknown"
     )
@@ -84,10 +97,10 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
 
-    @field_validator("slack_api_url", "pagerduty_api_url")
+    @field_validator("slack_api_url", "pagerduty_api_url", "github_api_url", "jira_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
-        return value if value.endswith("/") else value + "/"
+        return value if not value or value.endswith("/") else value + "/"
 
     @field_validator("slack_app_token", "incident_bot_config", "slack_team_id", "slack_app_id", mode="before")
     @classmethod

@@ -339,6 +339,16 @@ class AlertDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PeriodicRun(Base):
+    """When a periodic job (reading the trackers' ticket states) may run next: the replica that moves
+    this time forward runs it, the others do not."""
+
+    __tablename__ = "periodic_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OpenForm(Base):
     """A form the bot opened for someone (a Slack view), with what its submission needs: kept here,
     not read back from the view, so a form acts only for the person it was opened for. ``form_id``

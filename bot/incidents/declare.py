@@ -15,7 +15,7 @@ from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
 from bot.db.models import Alert, Incident, RoleAssignment, Status
 from bot.errors import InputError
-from bot.incidents import alert_links, effects, escalation, timeline, work
+from bot.incidents import alert_links, effects, escalation, tickets, timeline, work
 from bot.incidents.fields import FieldValue, Raw, validate_values
 from bot.incidents.numbering import next_number
 from bot.outbox import store as outbox
@@ -199,6 +199,8 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
     for n, (after, text) in enumerate(declaration.injects):
         work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
     _owe_slack_side(session, policy, incident, declaration, now)
+    if policy.tracker is not None and policy.tracker.incident_ticket:
+        tickets.owe_ticket(session, policy, incident, None, now)
     for alert_id in declaration.alert_ids:
         alert = session.get(Alert, alert_id)
         if alert is not None:

@@ -14,7 +14,7 @@ from bot.config.policy import Policy
 from bot.db.engine import transaction
 from bot.db.models import ActionItem, Incident
 from bot.errors import InputError, NotFound
-from bot.incidents import effects, queries, timeline, work
+from bot.incidents import effects, queries, tickets, timeline, work
 from bot.text import clean_line
 
 TEXT_MAX = 500
@@ -55,8 +55,10 @@ def add(
     now: datetime,
     remind_at: datetime | None,
     source_key: str | None = None,
+    policy: Policy | None = None,
 ) -> ActionItem | None:
-    """Add an item (None for a repeat of the same submission); schedules its reminder."""
+    """Add an item (None for a repeat of the same submission); schedules its reminder (and, given
+    the policy, owes its ticket in the policy's tracker)."""
     text = clean_line(text)
     if not text:
         raise InputError(
@@ -85,6 +87,8 @@ def add(
             )
             if owner and remind_at:
                 work.schedule(session, incident.id, work.FOLLOW_UP, remind_at, key=str(item.id))
+            if policy is not None:
+                tickets.owe_ticket(session, policy, incident, item.id, now)
     except IntegrityError:
         return None
     return item
@@ -102,8 +106,11 @@ def _item(session: Session, item_id: int) -> ActionItem:
     return item
 
 
-def mark_done(sessions: sessionmaker[Session], item_id: int, actor: str, now: datetime) -> ActionItem | None:
-    """Done; its reminders stop. None when it was done already."""
+def mark_done(
+    sessions: sessionmaker[Session], item_id: int, actor: str, now: datetime, policy: Policy | None = None
+) -> ActionItem | None:
+    """Done; its reminders stop (and, given the policy, its ticket is closed). None when it was done
+    already."""
     with transaction(sessions) as session:
         item = _item(session, item_id)
         if item.done_at is not None:
@@ -112,6 +119,8 @@ def mark_done(sessions: sessionmaker[Session], item_id: int, actor: str, now: da
         work.cancel(session, item.incident_id, work.FOLLOW_UP, key=str(item.id))
         incident = queries.lock(session, item.incident_id)
         timeline.record(session, incident, "action_done", now, actor, item=item.id, text=item.text)
+        if policy is not None:
+            tickets.owe_close(session, policy, incident, item.id, now)
     return item
 
 

@@ -158,10 +158,25 @@ class OnCallTell(Effect):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+# -- trackers (delivered by bot/integrations/trackers) ----------------------------------------
+class TicketCreate(Effect):
+    """A follow-up's ticket (``item_id``), or the incident's own ticket (no item), in the tracker."""
+
+    KIND: ClassVar[str] = "ticket"
+    item_id: int | None = None
+
+
+class TicketClose(Effect):
+    """A follow-up marked done in Slack: its ticket closed (moved to done) in the tracker."""
+
+    KIND: ClassVar[str] = "ticket_close"
+    item_id: int
+
+
 KINDS: dict[str, type[Effect]] = {
     model.KIND: model
     for model in (
         Post, Edit, Topic, Pin, Invite, CreateChannel, File, Bookmark, Reply, Home, AlertShown, Page,
-        PagerDutyEvent, WebhookPage, PagerDutyIncidentChange, OnCallTell,
+        PagerDutyEvent, WebhookPage, PagerDutyIncidentChange, OnCallTell, TicketCreate, TicketClose,
     )
 }  # fmt: skip

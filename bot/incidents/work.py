@@ -10,14 +10,14 @@ all. A replica that dies mid-way leaves nothing half done; another takes the row
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.dialect import dialect_of, insert_for
-from bot.db.models import Incident, ScheduledWork
+from bot.db.models import Incident, PeriodicRun, ScheduledWork
 
 UPDATE_REMINDER = "update_reminder"
 POSTMORTEM_REMINDER = "postmortem_reminder"
@@ -107,3 +107,17 @@ def done(session: Session, row: ScheduledWork, again_at: datetime | None) -> Non
 def failed(row: ScheduledWork, error: str, retry_at: datetime) -> None:
     """The job raised (a bug): keep the row, due again at ``retry_at``, with the error noted."""
     row.due_at, row.attempts, row.last_error = retry_at, row.attempts + 1, error[:200]
+
+
+def take_turn(session: Session, name: str, now: datetime, every: timedelta) -> bool:
+    """Whether this replica runs the periodic job ``name`` now (and no other until ``every`` has
+    passed): the one whose update moves its next time forward."""
+    statement = insert_for(dialect_of(session), PeriodicRun.__table__).values(name=name, next_at=now)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
+    taken = session.execute(
+        update(PeriodicRun)
+        .where(PeriodicRun.name == name, PeriodicRun.next_at <= now)
+        .values(next_at=now + every)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(taken)

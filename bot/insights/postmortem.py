@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.config.policy import Policy
 from bot.db.models import ENDED_STATUSES, Incident, StatusUpdate
 from bot.durations import humanize_duration
-from bot.incidents import fields, followups, story, timeline
+from bot.incidents import fields, followups, story, tickets, timeline
 from bot.insights.history import measured
 from bot.insights.metrics import IncidentMetrics
 from bot.rendering import Renderer
@@ -66,6 +66,7 @@ def document(session: Session, policy: Policy, incident: Incident, now: datetime
     )
     ended = incident.status in (s.value for s in ENDED_STATUSES)
     measures = measured(session, policy, [incident], now)[0]
+    tickets_made = tickets.links(session, incident.id)
     return {
         "id": incident.ref,
         "title": incident.title,
@@ -118,6 +119,7 @@ def document(session: Session, policy: Policy, incident: Incident, now: datetime
                 "owner": _person(item.owner) if item.owner else None,
                 "due": item.due.isoformat() if item.due else None,
                 "done": item.done_at is not None,
+                "ticket": tickets_made[item.id].url if item.id in tickets_made else None,
             }
             for item in followups.items(session, incident.id)
         ],

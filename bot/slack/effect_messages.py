@@ -18,7 +18,7 @@ from bot.insights import drill_score
 from bot.rendering import Message
 from bot.slack import announcements, lines
 from bot.slack.context import SlackContext
-from bot.slack.presenters import facts
+from bot.slack.presenters import facts, ticket_links
 from bot.text import escape_mrkdwn
 
 
@@ -148,7 +148,8 @@ def _follow_up(ctx: SlackContext, session: Session, incident: Incident, data: di
     i = facts(ctx.policy, incident, ctx.clock())
     outsider = incident.is_private and not _in_channel(ctx, incident, item.owner)
     name = "private_follow_up_reminder" if outsider else "follow_up_reminder"
-    return ctx.render.message(name, a=item, i=i, overdue=bool(data.get("overdue")))
+    ticket = ticket_links(session, incident.id).get(item.id)
+    return ctx.render.message(name, a=item, i=i, overdue=bool(data.get("overdue")), ticket=ticket)
 
 
 def _in_channel(ctx: SlackContext, incident: Incident, user: str | None) -> bool:

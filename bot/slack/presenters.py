@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.config.policy import COMMANDER_ROLE, TECH_LEAD_ROLE, Policy, Role, Severity
 from bot.db.models import Incident
 from bot.durations import humanize_duration
+from bot.incidents import tickets
 from bot.incidents.fields import display, values_of
 
 
@@ -90,3 +94,19 @@ def facts(policy: Policy, incident: Incident, now: datetime) -> IncidentFacts:
         is_private=bool(incident.is_private),
         bridge=policy.bridge_for(incident.severity),
     )
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    key: str  # as the tracker names it (OPS-12, 42, ENG-7)
+    url: str
+
+
+def ticket_links(session: Session, incident_id: int) -> dict[int, TicketLink]:
+    """The tickets of an incident's follow-ups, by follow-up id, with a link safe in mrkdwn."""
+    links: dict[int, TicketLink] = {}
+    for item_id, ref in tickets.links(session, incident_id).items():
+        url = ref.url or ""
+        if re.match(r"^https?://[^\s<>|]+$", url):
+            links[item_id] = TicketLink(str(ref.external_id), url)
+    return links
