@@ -23,7 +23,9 @@ class Refusal(Exception):
     - ``not_allowed``: only ``who_may`` (and the admins) may ``action`` ``subject``;
     - ``lost_race``: ``holder`` took ``subject`` just before;
     - ``concurrent``: someone changed ``subject`` at the same moment;
-    - ``not_invited``: only the people ``subject`` (a private incident) asked for may join it.
+    - ``not_invited``: only the people ``subject`` (a private incident) asked for may join it;
+    - ``never_public``: ``subject`` is never published (``action`` says why: private, a drill);
+    - ``not_writer``: only ``who_may`` (the commander, the Comms Lead) and the admins may publish.
     """
 
     def __init__(

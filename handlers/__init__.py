@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, alerts, declare, insights, private, resolve, roles, router, timeline, updates
+from handlers import (
+    actions,
+    alerts,
+    declare,
+    insights,
+    private,
+    resolve,
+    roles,
+    router,
+    status_page,
+    timeline,
+    updates,
+)  # fmt: skip
 from handlers.after_ack import after_ack
 
 LAZY = [after_ack]
@@ -18,6 +30,7 @@ def register_all(app: App) -> None:
     app.view("severity")(ack=updates.submit_severity, lazy=LAZY)
     app.view("resolve")(ack=resolve.submit_resolve, lazy=LAZY)
     app.view("action_item")(ack=actions.submit_item, lazy=LAZY)
+    app.view("statuspage")(ack=status_page.submit, lazy=LAZY)
     app.action("role_take")(ack=roles.take, lazy=LAZY)
     app.action("role_release")(ack=roles.release, lazy=LAZY)
     app.action("role_assign")(ack=roles.assign, lazy=LAZY)
@@ -37,3 +50,4 @@ def register_all(app: App) -> None:
     app.action("alert_link")(ack=alerts.link, lazy=LAZY)
     app.action("alert_dismiss")(ack=alerts.dismiss, lazy=LAZY)
     app.action("resolve_open")(ack=alerts.resolve_open, lazy=LAZY)
+    app.action("statuspage_open")(ack=status_page.open_form, lazy=LAZY)

@@ -33,6 +33,7 @@ FORMS: dict[str, Form] = {
     "severity": forms_views.severity,
     "resolve": forms_views.resolve,
     "action": forms_views.action,
+    "statuspage": forms_views.statuspage,
 }
 
 

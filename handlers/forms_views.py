@@ -6,10 +6,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.db.models import OPEN_STATUSES, Incident
+from bot.db.models import OPEN, OPEN_STATUSES, Incident
 from bot.durations import format_duration, humanize_duration, parse_duration
 from bot.incidents import declare as declaring
-from bot.incidents import followups, resolution, updates
+from bot.incidents import followups, resolution, status_page, updates
 from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import clean_line
@@ -103,3 +103,52 @@ def resolve(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
 def action(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
     today = ctx.clock().astimezone(ctx.policy.tz).date().isoformat()
     return _incident_form(ctx, "action", data, text_max=followups.TEXT_MAX, today=today)
+
+
+SHOWN_COMPONENTS = 40  # a modal holds 100 blocks
+DRAFT_FIELDS = ("title:", "status:")
+
+
+def split_draft(draft: str) -> tuple[str, str]:
+    """(title, message) from a status page draft: its leading Title and Status lines, the rest."""
+    lines, title = draft.strip().splitlines(), ""
+    while lines and (not lines[0].strip() or lines[0].lower().startswith(DRAFT_FIELDS)):
+        line = lines.pop(0)
+        if line.lower().startswith("title:"):
+            title = line.partition(":")[2].strip()
+    return title, "\n".join(lines).strip()
+
+
+def statuspage(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The publish form: prefilled from the last publication, or from the draft the first time;
+    the page's components with their impact (every one operational when resolving)."""
+    incident = _incident(ctx, data)
+    if incident is None:
+        return None
+    with ctx.sessions() as session:
+        last = status_page.last(session, incident.id)
+    ended = incident.status not in OPEN
+    i = facts(ctx.policy, incident, ctx.clock())
+    stage = "resolved" if ended else "investigating"
+    within = humanize_duration(ctx.policy.postmortem_due_within)
+    draft = ctx.render.text(f"docs/statuspage_{stage}.txt.j2", i=i, now=ctx.clock(), postmortem_within=within)
+    title, body = split_draft(draft)
+    status = "resolved" if ended else incident.status.lower()
+    listed = ctx.status_page.listed() if ctx.status_page else None
+    impacts = (last.components if last else {}) if not ended else {}
+    components = [(c.id, c.name, impacts.get(c.id, "operational")) for c in listed or []]
+    note = None
+    if listed is None:
+        note = "The page's components could not be read just now: this publication leaves them as they are."
+    elif ended and components:
+        note = "Resolved: every component is set back to operational."
+    elif len(components) > SHOWN_COMPONENTS:
+        note = f"The first {SHOWN_COMPONENTS} of the page's {len(components)} components are shown."
+    return ctx.render.view(
+        "statuspage", i=i, title=(last.name if last else title) or incident.title, status=status,
+        body=body, statuses=list(status_page.STATUSES.items()),
+        impacts=list(status_page.IMPACTS.items()),
+        components=components, shown_components=SHOWN_COMPONENTS, note=note,
+        limits={"name": status_page.NAME_MAX, "body": status_page.BODY_MAX},
+        metadata=_metadata(data, "incident_id", "reply_url"),
+    )  # fmt: skip

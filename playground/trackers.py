@@ -9,11 +9,22 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, Any, dict[str, str]]
+
+
+def html_page(title: str, body: str) -> str:
+    """A plain page (``body`` is HTML already escaped; the title is escaped here)."""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}"
+        "pre{white-space:pre-wrap;background:#f6f8fa;padding:1rem;border-radius:6px}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
 
 
 @dataclass
@@ -25,8 +36,9 @@ class Seen:
 
 
 @dataclass
-class _Server:
-    """What the three stand-ins share: the HTTP server, the faults, the log of calls."""
+class StandIn:
+    """What the stand-ins share: the HTTP server, the faults, the log of calls. ``page`` serves the
+    people-facing pages (a ticket, a status page) as HTML, without the API's auth."""
 
     auth: str = ""
     calls: list[Seen] = field(default_factory=list)
@@ -55,6 +67,13 @@ class _Server:
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                html = outer.page(urlsplit(self.path).path.strip("/")) if method == "GET" else None
+                if html is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.end_headers()
+                    self.wfile.write(html.encode())
+                    return
                 status, body, headers = outer._dispatch(method, self.path, dict(self.headers), raw)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -114,9 +133,13 @@ class _Server:
     def answer(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
 
+    def page(self, path: str) -> str | None:
+        """A people-facing page at ``path`` (None: it is an API call)."""
+        return None
+
 
 @dataclass
-class JiraStandIn(_Server):
+class JiraStandIn(StandIn):
     """Jira Cloud: issues with labels, JQL (labels, key in), transitions to done, user search."""
 
     auth: str = "Basic Ym90QGV4YW1wbGUuY29tOmppcmEtdG9rZW4="  # bot@example.com:jira-token
@@ -175,12 +198,13 @@ class JiraStandIn(_Server):
 
 
 @dataclass
-class GitHubStandIn(_Server):
+class GitHubStandIn(StandIn):
     """GitHub: issues of one repository, closed by PATCH, found by search."""
 
     auth: str = "Bearer gh-token"
     repo: str = "acme/ops"
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    html_base: str = "https://github.example/"  # the demo points it at the stand-in: its issue pages
 
     def answer(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         if method == "POST" and path == f"repos/{self.repo}/issues":
@@ -188,7 +212,7 @@ class GitHubStandIn(_Server):
             self.issues[number] = {
                 "number": number, "title": body["title"], "body": body.get("body", ""), "state": "open",
                 "labels": [{"name": n} for n in body.get("labels", [])],
-                "html_url": f"https://github.example/{self.repo}/issues/{number}",
+                "html_url": f"{self.html_base}{self.repo}/issues/{number}",
             }  # fmt: skip
             return self._made((201, self.issues[number], {}))
         one = re.fullmatch(rf"repos/{re.escape(self.repo)}/issues/(\d+)", path)
@@ -198,6 +222,20 @@ class GitHubStandIn(_Server):
         if method == "GET" and path == "search/issues":
             return 200, self._search(query), {}
         return 404, {"message": "Not Found"}, {}
+
+    def page(self, path: str) -> str | None:
+        one = re.fullmatch(rf"{re.escape(self.repo)}/issues/(\d+)", path)
+        if not one:
+            return None
+        with self._lock:
+            issue = self.issues.get(int(one.group(1)))
+        if issue is None:
+            return html_page("Not found", "<p>No such issue.</p>")
+        labels = ", ".join(escape(label["name"]) for label in issue["labels"])
+        return html_page(
+            f"{issue['title']} · #{issue['number']}",
+            f"<p><b>{escape(issue['state'])}</b> · labels: {labels}</p><pre>{escape(issue['body'])}</pre>",
+        )
 
     def _search(self, query: dict[str, list[str]]) -> dict[str, Any]:
         q = (query.get("q") or [""])[0]
@@ -218,7 +256,7 @@ class GitHubStandIn(_Server):
 
 
 @dataclass
-class LinearStandIn(_Server):
+class LinearStandIn(StandIn):
     """Linear's GraphQL, the few operations the bot sends (matched by their field names)."""
 
     auth: str = "lin-api-key"

@@ -22,6 +22,9 @@ from bot.integrations.pager.adapter import Pagers
 from bot.integrations.pagerduty.adapter import PagerDutyRest
 from bot.integrations.pagerduty.client import PagerDuty
 from bot.integrations.pagerduty.oncall import OnCallDirectory
+from bot.integrations.statuspage.adapter import StatusPages
+from bot.integrations.statuspage.client import StatusPage
+from bot.integrations.statuspage.components import Components
 from bot.integrations.trackers.adapter import Tickets, tracker_client
 from bot.integrations.trackers.spec import Tracker
 from bot.outbox.adapters import Registry
@@ -118,14 +121,24 @@ class _CountedApp(App):
             return super().dispatch(req)
 
 
-def adapters(ctx: SlackContext, tracker: Tracker | None) -> Registry:
+def adapters(ctx: SlackContext, tracker: Tracker | None, page: StatusPage | None) -> Registry:
     """Every system this replica delivers effects to: Slack, the pagers, PagerDuty's REST API, the
-    policy's tracker."""
+    policy's tracker, the status page."""
     pagerduty = PagerDutyRest(ctx, pagerduty_client(ctx.settings), ctx.oncall, ctx.people.email_of)
     tickets = Tickets(ctx, tracker, ctx.people.email_of)
     return Registry.of(
-        [Deliverer(ctx).adapter(), Pagers(ctx).adapter(), pagerduty.adapter(), tickets.adapter()]
-    )
+        [
+            Deliverer(ctx).adapter(), Pagers(ctx).adapter(), pagerduty.adapter(), tickets.adapter(),
+            StatusPages(ctx, page).adapter(),
+        ]
+    )  # fmt: skip
+
+
+def status_page_client(settings: Settings) -> StatusPage | None:
+    """Atlassian Statuspage, when the bot has a key and a page."""
+    if not settings.publishes_status_page:
+        return None
+    return StatusPage(settings.statuspage_api_url, settings.statuspage_page_id, settings.statuspage_api_key)
 
 
 def pagerduty_client(settings: Settings) -> PagerDuty | None:
@@ -160,8 +173,9 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
         people=people,
         oncall=OnCallDirectory(pagerduty_client(settings), people.by_email, clock),
     )
-    tracker = tracker_client(settings, policy)
-    ctx.adapters = adapters(ctx, tracker)
+    tracker, page = tracker_client(settings, policy), status_page_client(settings)
+    ctx.status_page = Components(page) if page else None
+    ctx.adapters = adapters(ctx, tracker, page)
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)

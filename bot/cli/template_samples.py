@@ -33,7 +33,7 @@ from bot.cli.sample_incidents import (
 from bot.config.policy import Policy
 from bot.db.models import ActionItem, Alert, Incident, Status, StatusUpdate
 from bot.durations import humanize_duration, parse_duration
-from bot.incidents import declare, followups, resolution, story, timeline, updates
+from bot.incidents import declare, followups, resolution, status_page, story, timeline, updates
 from bot.incidents.escalation import Notice
 from bot.insights import postmortem
 from bot.insights.documents import Charts, markdown_report, rca_record, rca_report
@@ -256,7 +256,7 @@ class Samples:
         stage = "Resolved" if i.resolved_at else "Investigating"
         name = f"docs/statuspage_{stage.lower()}.txt.j2"
         draft = r.text(name, i=i, now=NOW, postmortem_within=self.within).strip()
-        return r.message("statuspage_draft", i=i, draft=draft, stage=stage)
+        return r.message("statuspage_draft", i=i, draft=draft, stage=stage, publish=not i.is_private)
 
     def views(self) -> list[Sample]:
         v, policy = "views/", self.policy
@@ -274,6 +274,18 @@ class Samples:
             "expected_max": updates.EXPECTED_MAX,
             "metadata": self.metadata,
         }
+        statuspage_form = {
+            "title": typed(status_page.NAME_MAX),
+            "status": "identified",
+            "body": typed(status_page.BODY_MAX),
+            "statuses": list(status_page.STATUSES.items()),
+            "impacts": list(status_page.IMPACTS.items()),
+            "components": [(f"c{n}", typed(300), "major_outage") for n in range(60)],
+            "shown_components": 40,
+            "note": "The first 40 of the page's 60 components are shown.",
+            "limits": {"name": status_page.NAME_MAX, "body": status_page.BODY_MAX},
+            "metadata": self.metadata,
+        }
         return [
             Sample(v + "declare.json.j2", "empty", {**declare_form, "title": ""}),
             Sample(v + "declare.json.j2", "a title typed", {**declare_form, "title": typed(500)}),
@@ -288,6 +300,17 @@ class Samples:
                 v + "home.json.j2",
                 f"{MORE_OPEN + 2} open incidents",
                 build=lambda r: home_view(r, policy, self.session, NOW),
+            ),
+            *self.each(v + "statuspage.json.j2", **statuspage_form),
+            Sample(
+                v + "statuspage.json.j2",
+                "the components could not be read",
+                {
+                    **statuspage_form,
+                    "i": self.i,
+                    "components": [],
+                    "note": "The components could not be read.",
+                },
             ),
             Sample(v + "home.json.j2", "no incidents", build=self.empty_home),
         ]

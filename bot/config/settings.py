@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     github_api_url: str = Field(default="https://api.github.com/", description="GitHub's REST base URL")
     linear_api_key: str = Field(default="", description="Linear: an API key")
     linear_api_url: str = Field(default="https://api.linear.app/graphql", description="Linear's GraphQL URL")
+    statuspage_api_key: str = Field(default="", description="Atlassian Statuspage: an API key")
+    statuspage_page_id: str = Field(default="", description="Atlassian Statuspage: the page's id")
+    statuspage_api_url: str = Field(
+        default="https://api.statuspage.io/v1/", description="Atlassian Statuspage's REST base URL"
+    )
     tracker_sync: float = Field(
         default=300.0,
         gt=0,
@@ -97,7 +102,7 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
 
-    @field_validator("slack_api_url", "pagerduty_api_url", "github_api_url", "jira_url")
+    @field_validator("slack_api_url", "pagerduty_api_url", "github_api_url", "jira_url", "statuspage_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if not value or value.endswith("/") else value + "/"
@@ -110,6 +115,11 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def publishes_status_page(self) -> bool:
+        """The bot may publish to Atlassian Statuspage (a key and a page)."""
+        return bool(self.statuspage_api_key and self.statuspage_page_id)
 
     def require_slack(self) -> None:
         """Raise SettingsError naming the first missing secret the chosen mode needs."""

@@ -173,10 +173,20 @@ class TicketClose(Effect):
     item_id: int
 
 
+# -- the status page (delivered by bot/integrations/statuspage) --------------------------------
+class StatusPagePublish(Effect):
+    """A publication (a ``status_published`` timeline event) on the public status page: the page's
+    incident made the first time, updated after."""
+
+    KIND: ClassVar[str] = "statuspage"
+    event_id: int
+
+
 KINDS: dict[str, type[Effect]] = {
     model.KIND: model
     for model in (
         Post, Edit, Topic, Pin, Invite, CreateChannel, File, Bookmark, Reply, Home, AlertShown, Page,
         PagerDutyEvent, WebhookPage, PagerDutyIncidentChange, OnCallTell, TicketCreate, TicketClose,
+        StatusPagePublish,
     )
 }  # fmt: skip

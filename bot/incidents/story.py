@@ -77,6 +77,7 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
         "joined": lambda: f"{who} joined the channel from an invitation",
         "alert_linked": lambda: f"Alert from {d.get('source')} linked by {who}",
         "alert_changed": lambda: f"Alert from {d.get('source')} {d.get('status')} ({d.get('event')})",
+        "status_published": lambda: f"Status page: {d.get('status')}, published by {who}",
     }
     if kind == "field_set":
         text, quoted = _field_set(policy, d, who, person)
@@ -85,6 +86,8 @@ def describe(event: TimelineEvent, policy: Policy, person: Person) -> Entry:
     quoted = (
         str(d.get("text") or d.get("summary") or "")
         if kind in ("note", "message", "resolved", "action_added")
+        else str(d.get("body") or "")
+        if kind == "status_published"
         else str(d.get("title") or "")
         if kind in ("alert_linked", "alert_changed")
         else ""

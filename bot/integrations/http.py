@@ -7,8 +7,12 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.outbox.outcome import Again, Failed
+from bot.outbox.retry import RetryPolicy
 
 
 class Refused(Exception):
@@ -34,6 +38,15 @@ class Refused(Exception):
 class Answer:
     status: int
     body: Any
+
+
+def outcome(refused: Refused, attempts: int, retry: RetryPolicy) -> Again | Failed:
+    """What a refused request means for its effect: given up when it was refused for good (it is
+    reported), else tried again after the wait the other side asked for, or the back-off."""
+    if refused.for_good:
+        return Failed(str(refused))
+    wait = timedelta(seconds=refused.retry_after) if refused.retry_after else retry.delay(attempts)
+    return Again(wait, str(refused), in_doubt=refused.in_doubt)
 
 
 def where(url: str) -> str:

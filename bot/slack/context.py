@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.integrations.pagerduty.oncall import OnCallDirectory
+from bot.integrations.statuspage.components import Components
 from bot.runtime.context import Context
 from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
@@ -20,6 +21,8 @@ class SlackContext(Context):
     people: People
     # who is on call for a PagerDuty-backed escalation target (``/incident oncall``)
     oncall: OnCallDirectory
+    # the status page's components, for the publish form (None: no status page is set up)
+    status_page: Components | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SlackContext:
         return self

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config.policy import Role
 from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
+from bot.incidents import status_page
 from bot.incidents.escalation import Notice
 from bot.insights import drill_score
 from bot.rendering import Message
@@ -112,7 +113,9 @@ def _statuspage_draft(
     name = "docs/statuspage_resolved.txt.j2" if resolved else "docs/statuspage_investigating.txt.j2"
     within = humanize_duration(ctx.policy.postmortem_due_within)
     draft = ctx.render.text(name, i=i, now=ctx.clock(), postmortem_within=within).strip()
-    return ctx.render.message("statuspage_draft", i=i, draft=draft, stage=data.get("stage", "Investigating"))
+    publish = ctx.settings.publishes_status_page and status_page.may_publish(incident)
+    stage = data.get("stage", "Investigating")
+    return ctx.render.message("statuspage_draft", i=i, draft=draft, stage=stage, publish=publish)
 
 
 def _update_reminder(

@@ -66,6 +66,9 @@ def describe(policy: Policy, incident: Incident, event: TimelineEvent) -> tuple[
         return f"The linked {_source(d)} alert is {d.get('status')} ({d.get('event')}):", str(
             d.get("title") or ""
         )
+    if event.kind == "status_published":
+        status = str(d.get("status") or "").capitalize()
+        return f"{who} published {incident.ref} on the status page ({status}):", str(d.get("body") or "")
     return f"{event.kind.replace('_', ' ').capitalize()} ({who}).", ""
 
 

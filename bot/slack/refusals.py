@@ -19,6 +19,14 @@ def word(refusal: Refusal) -> str:
     if refusal.reason == "concurrent":
         return f"Someone changed {subject} at the same moment; look at the panel and try again."
     names = " or ".join(mention(p) for p in refusal.who_may)
+    if refusal.reason == "never_public":
+        return f"{refusal.action}: it is never published on the status page."
+    if refusal.reason == "not_writer":
+        who = f" ({names})" if names else ""
+        return (
+            f"Only the Incident Commander or the Comms Lead{who}, or an incident admin, may publish "
+            f"{subject} on the status page."
+        )
     if refusal.action in ROLE_ACTIONS:
         who = f"{names}, or an incident admin" if names else "an incident admin"
         return f"{mention(refusal.holder)} holds {subject}. Only {who} may {refusal.action} it."

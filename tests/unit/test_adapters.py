@@ -114,10 +114,18 @@ def test_the_app_registers_slack_and_the_pagers_for_every_kind_the_domain_owes(
         people=People(slack, Policy().admins),
         oncall=OnCallDirectory(None, lambda email: None, lambda: NOW),
     )
-    registry = adapters(ctx, None)
+    registry = adapters(ctx, None, None)
     assert registry.kinds == set(owed.KINDS)
     assert registry.paced == {"post", "file", "alert"}
-    assert registry.creating == {"post", "file", "create_channel", "bookmark", "alert", "ticket"}
+    assert registry.creating == {
+        "post",
+        "file",
+        "create_channel",
+        "bookmark",
+        "alert",
+        "ticket",
+        "statuspage",
+    }
     # one retry policy per queue, each from its own setting
     by_system = {a.system: a.retry for a in registry.adapters}
     assert by_system["Slack"].longest == 7 and by_system["Slack"].report_after == 5

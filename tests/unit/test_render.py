@@ -192,6 +192,18 @@ def test_panels_and_dms_fit_block_kit_with_ten_roles() -> None:
                 assert_no_live_tokens(message.text)
 
 
+def test_the_resolved_status_page_draft_keeps_its_sentences_apart() -> None:
+    item = incident("Checkout down")
+    item.status, item.resolved_at = "Resolved", NOW
+    item.summary = "Checkout failed for 20 minutes."
+    item.root_cause, item.fix = "the pool needs ~50 connections.", "raised the pool to 80."
+    draft = Renderer().text("docs/statuspage_resolved.txt.j2", i=facts(POLICY, item, NOW), now=NOW,
+                            postmortem_within="2 days")  # fmt: skip
+    lines = draft.splitlines()
+    assert "We identified the issue as: the pool needs ~50 connections." in lines
+    assert "We implemented a fix: raised the pool to 80." in lines
+
+
 @pytest.mark.parametrize("text", ["Checkout down", HOSTILE, "x" * 5000])
 def test_resolution_templates(text: str) -> None:
     item = incident(text)
@@ -216,8 +228,9 @@ def test_resolution_templates(text: str) -> None:
     assert announcement.blocks[0]["text"]["text"].startswith("✅ Resolved · INC-2026-0007")
     for name in ("docs/statuspage_resolved.txt.j2", "docs/statuspage_investigating.txt.j2"):
         draft = renderer.text(name, i=i, now=NOW, postmortem_within="2 days")
-        dm = renderer.message("statuspage_draft", i=i, draft=draft, stage="Resolved")
+        dm = renderer.message("statuspage_draft", i=i, draft=draft, stage="Resolved", publish=True)
         check_message(dm)
+        assert dm.blocks[-1]["elements"][0]["action_id"] == "statuspage_open"
         assert_no_live_tokens(json.dumps(dm.blocks))
     check_view(
         renderer.view(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from bot.config.escalation import Target
@@ -15,7 +14,7 @@ from bot.integrations import http
 from bot.integrations.pager.events import pagerduty_event, webhook_body
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind
-from bot.outbox.outcome import Again, Done, Failed, Outcome
+from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
 
@@ -78,10 +77,7 @@ class Pagers:
         try:
             send(target, incident)
         except http.Refused as refused:
-            if refused.for_good:
-                return Failed(str(refused))
-            wait = timedelta(seconds=refused.retry_after) if refused.retry_after else None
-            return Again(wait or self.retry.delay(claimed.attempts), str(refused))
+            return http.outcome(refused, claimed.attempts, self.retry)
         page = claimed.key.rpartition(":")[0]  # the page, whichever pager it went to
         with transaction(ctx.sessions) as writing:
             stored = writing.get_one(Incident, incident.id, with_for_update=True)

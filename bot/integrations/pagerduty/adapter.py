@@ -4,7 +4,6 @@ escalation messages to whoever is on call (looked up when the tier fires)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from bot.db.engine import transaction
 from bot.db.models import Incident
@@ -15,7 +14,7 @@ from bot.integrations.pagerduty.client import PagerDuty
 from bot.integrations.pagerduty.oncall import OnCallDirectory
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind
-from bot.outbox.outcome import Again, Done, Failed, Outcome
+from bot.outbox.outcome import Done, Failed, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
 
@@ -55,10 +54,7 @@ class PagerDutyRest:
         try:
             self.pagerduty.set_status(payload.pagerduty_id, payload.status, sender)
         except http.Refused as refused:
-            if refused.for_good:
-                return Failed(str(refused))
-            wait = timedelta(seconds=refused.retry_after) if refused.retry_after else None
-            return Again(wait or self.retry.delay(claimed.attempts), str(refused))
+            return http.outcome(refused, claimed.attempts, self.retry)
         return Done({"pagerduty": payload.pagerduty_id, "status": payload.status})
 
     def tell_oncall(self, claimed: outbox.Claimed, payload: OnCallTell) -> Outcome:

@@ -4,7 +4,6 @@ outcome is unknown) and recorded as an external reference; closed when done in S
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from bot.config.policy import Policy
 from bot.config.settings import Settings
@@ -19,7 +18,7 @@ from bot.integrations.trackers.linear import Linear
 from bot.integrations.trackers.spec import Made, TicketSpec, Tracker
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind
-from bot.outbox.outcome import Again, Done, Failed, Outcome
+from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
 
@@ -81,7 +80,7 @@ class Tickets:
             found = tracker.find(spec) if claimed.in_doubt else None
             ticket = found or tracker.create(spec)
         except http.Refused as refused:
-            return self._again(claimed, refused)
+            return http.outcome(refused, claimed.attempts, self.retry)
         self._record(incident.id, tracker.system, purpose, ticket)
         return Done({"ticket": ticket.external_id, "url": ticket.url, "found": found is not None})
 
@@ -98,18 +97,8 @@ class Tickets:
         try:
             tracker.close(ref.external_id)
         except http.Refused as refused:
-            return self._again(claimed, refused)
+            return http.outcome(refused, claimed.attempts, self.retry)
         return Done({"closed": ref.external_id})
-
-    def _again(self, claimed: outbox.Claimed, refused: http.Refused) -> Outcome:
-        if refused.for_good:
-            return Failed(str(refused))
-        wait = (
-            timedelta(seconds=refused.retry_after)
-            if refused.retry_after
-            else self.retry.delay(claimed.attempts)
-        )
-        return Again(wait, str(refused), in_doubt=refused.in_doubt)
 
     def _record(self, incident_id: int, system: str, purpose: str, ticket: Made) -> None:
         with transaction(self.ctx.sessions) as writing:
