@@ -109,6 +109,16 @@ def document(session: Session, policy: Policy, incident: Incident, now: datetime
         "escalations": [
             {"at": _utc(e.at), "text": e.text} for e in entries if e.kind in ("escalated", "paged")
         ],
+        "status_page": [
+            {
+                "at": _utc(e.at),
+                "author": _person(e.actor),
+                "status": e.details.get("status"),
+                "text": e.details.get("body"),
+            }
+            for e in timeline.events(session, incident.id)
+            if e.kind == "status_published"
+        ],
         "updates": [
             {"at": _utc(u.at), "author": _person(u.author), "status": u.status, "text": u.text}
             for u in updates

@@ -15,10 +15,12 @@ from bot.db.models import Incident, OutboxEffect
 from bot.errors import InputError, Refusal
 from bot.incidents import declare as declaring
 from bot.incidents import roles, status_page
+from bot.insights import postmortem
 from bot.integrations import http
 from bot.integrations.statuspage.adapter import fields, names, public_name
 from bot.integrations.statuspage.client import Component, Pacer
 from bot.integrations.statuspage.components import Components
+from bot.rendering import Renderer
 from bot.slack.refusals import word
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -58,6 +60,10 @@ def test_the_commander_and_the_comms_lead_publish_others_are_refused(sessions: s
             "U0IC",
             "U0ADMIN",
         ]
+        stored = session.get_one(Incident, incident.id)
+        document = postmortem.markdown(Renderer(), postmortem.document(session, POLICY, stored, NOW))
+    listed = document.partition("## Status Page")[2]
+    assert listed.count("(investigating, published by") == 3 and "We are looking." in listed
 
 
 def test_a_private_incident_is_never_published_not_even_by_an_admin(sessions: sessionmaker[Session]) -> None:
