@@ -29,6 +29,8 @@ from playground.desk import Desk
 from playground.pagerduty import PagerDutyStandIn, incident_event, sign
 from playground.sender import SignedSender
 from playground.server import SlackStandIn
+from playground.statuspage import StatusPageStandIn
+from playground.trackers import GitHubStandIn
 from playground.webserver import PageServer
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,9 @@ class Demo:
         self.standin = SlackStandIn("xoxb-demo", socket_mode=False, now=self.clock.timestamp)
         # PagerDuty: who is on call rotates on the demo clock, and alerts can be fired from the page
         self.pagerduty = PagerDutyStandIn(clock=self.clock.timestamp)
+        # follow-ups become GitHub issues; the Comms Lead publishes to a status page
+        self.github = GitHubStandIn()
+        self.status_page = StatusPageStandIn(clock=self.clock.timestamp)
         self._secret = secrets.token_hex(16)
         self._tmp: str | None = None
         self._bot: Any = None
@@ -100,6 +105,9 @@ class Demo:
         add_people(self.standin.workspace)
         self.standin.add_channel("ops-alerts", members=PEOPLE_IDS, bot_member=True)
         self.pagerduty.__enter__()
+        self.github.__enter__()
+        self.github.html_base = self.github.url
+        self.status_page.__enter__()
         rotation = [p.id for p in PEOPLE if p.id in ("U0BOB", "U0CAROL")]
         for person in PEOPLE:
             self.pagerduty.add_user(
@@ -127,6 +135,11 @@ class Demo:
             pagerduty_api_token=self.pagerduty.token,
             pagerduty_api_url=self.pagerduty.url,
             pagerduty_from="alice@example.com",
+            github_token=self.github.auth.removeprefix("Bearer "),
+            github_api_url=self.github.url,
+            statuspage_api_key=self.status_page.auth.removeprefix("OAuth "),
+            statuspage_page_id=self.status_page.page_id,
+            statuspage_api_url=self.status_page.url,
         )
         try:
             upgrade(database_url)
@@ -141,8 +154,16 @@ class Demo:
         self._bot.start_scheduler()
         self.desk = Desk(self.standin, SignedSender(self.bot_url, self._secret), self.fire_alert)
         try:
+            outside = {
+                "status-page": self.status_page.url,
+                "tickets": f"{self.github.url}{self.github.repo}/issues",
+            }
             self._page = PageServer(
-                self.standin.workspace, self.desk, port=self.options.port, speed=self.options.speed
+                self.standin.workspace,
+                self.desk,
+                port=self.options.port,
+                speed=self.options.speed,
+                outside=outside,
             )
         except OSError as exc:
             raise DemoError(
@@ -211,6 +232,8 @@ class Demo:
             self._bot = None
         self.standin.stop()
         self.pagerduty.__exit__()
+        self.github.__exit__()
+        self.status_page.__exit__()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

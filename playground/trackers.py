@@ -224,6 +224,14 @@ class GitHubStandIn(StandIn):
         return 404, {"message": "Not Found"}, {}
 
     def page(self, path: str) -> str | None:
+        if path == f"{self.repo}/issues":
+            with self._lock:
+                rows = "".join(
+                    f"<li><a href='/{self.repo}/issues/{n}'>#{n} {escape(i['title'])}</a>"
+                    f" · {escape(i['state'])}</li>"
+                    for n, i in sorted(self.issues.items(), reverse=True)
+                )
+            return html_page(f"{self.repo}: issues", f"<ul>{rows}</ul>" if rows else "<p>No issues yet.</p>")
         one = re.fullmatch(rf"{re.escape(self.repo)}/issues/(\d+)", path)
         if not one:
             return None

@@ -67,8 +67,18 @@ class PageServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, ws: Workspace, desk: Desk, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0):
+    def __init__(
+        self,
+        ws: Workspace,
+        desk: Desk,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        outside: dict[str, str] | None = None,
+    ):
         self.ws, self.desk, self.speed = ws, desk, speed
+        # the pages of the demo's outside systems (the public status page, the tickets), by name
+        self.outside = outside or {}
         self.changes: ChangeCounter = ws.changes
         super().__init__((host, port), _Handler)
 
@@ -132,6 +142,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             state["speed"] = self.server.speed
             self._json(200, state)
+        elif url.path.startswith("/outside/"):
+            target = self.server.outside.get(url.path.removeprefix("/outside/"))
+            if target is None:
+                self._send(404, b"not part of this demo", "text/plain; charset=utf-8")
+                return
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self._static("/index.html" if url.path == "/" else url.path)
 

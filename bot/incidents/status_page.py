@@ -3,7 +3,7 @@ the person who writes the status page (or an admin), never for a private inciden
 
 Each publication is a timeline event (its name, status, text and component impacts, and who
 published it) that owes one effect; the status page's adapter makes the page's incident the first
-time and updates it after.
+time and updates it after, and then the incident channel hears of it, with the public link.
 """
 
 from __future__ import annotations
@@ -123,12 +123,24 @@ def publish(
                 session, incident, StatusPagePublish(event_id=event.id),
                 effects.key(incident, "statuspage", str(event.id)), f"statuspage:{incident.id}", now, actor,
             )  # fmt: skip
-            effects.change(session, policy, incident, event, now)
     except IntegrityError:
         if source_key and _recorded(sessions, source_key):
             return None
         raise
     return event
+
+
+def made(session: Session, policy: Policy, event_id: int, url: str | None, now: datetime) -> None:
+    """The publication is on the page: its link kept with it, and a line in the incident channel."""
+    event = session.get(TimelineEvent, event_id)
+    if event is None or event.details.get("published"):
+        return
+    event.details = {**event.details, "published": True, "url": url}
+    incident = queries.lock(session, event.incident_id)
+    effects.post(
+        session, policy, incident, effects.INCIDENT, "change", f"e{event.id}", now,
+        actor=event.actor, event_id=event.id,
+    )  # fmt: skip
 
 
 def _recorded(sessions: sessionmaker[Session], source_key: str) -> bool:

@@ -63,7 +63,7 @@ def open_tickets(session: Session, system: str) -> list[tuple[ActionItem, Extern
             ActionItem.done_at.is_(None),
         )
     )
-    return [(item, ref) for item, ref in session.execute(query).tuples() if ref.purpose == purpose(item.id)]
+    return [(item, ref) for item, ref in session.execute(query).all() if ref.purpose == purpose(item.id)]
 
 
 def done_there(

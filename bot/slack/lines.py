@@ -68,7 +68,11 @@ def describe(policy: Policy, incident: Incident, event: TimelineEvent) -> tuple[
         )
     if event.kind == "status_published":
         status = str(d.get("status") or "").capitalize()
-        return f"{who} published {incident.ref} on the status page ({status}):", str(d.get("body") or "")
+        url = str(d.get("url") or "")
+        page = (
+            f"<{url}|status page>" if url.startswith("http") and not set("<>| ") & set(url) else "status page"
+        )
+        return f"{who} published {incident.ref} on the {page} ({status}):", str(d.get("body") or "")
     return f"{event.kind.replace('_', ' ').capitalize()} ({who}).", ""
 
 

@@ -183,10 +183,13 @@ def test_the_comms_lead_publishes_updates_and_resolves_the_status_page(
     ]  # fmt: skip
     lines = [describe(e, bot_policy(), str).text for e in kept]
     assert lines[0] == "Status page: investigating, published by U0CAROL"
-    standin.wait_for(
+    said = standin.wait_for(
         "chat.postMessage",
-        lambda c: c.args["channel"] == incident.channel_id and "on the status page" in c.args["text"],
+        lambda c: (
+            c.args["channel"] == incident.channel_id and "status page> (Investigating)" in c.args["text"]
+        ),
     )
+    assert f"<{public['shortlink']}|status page>" in json.dumps(said.args["blocks"])  # the public link
 
 
 def bot_policy() -> Any:

@@ -89,6 +89,7 @@ class StatusPages:
                 writing, incident.id, status_page.SYSTEM, status_page.PURPOSE, shown.id,
                 container=self.page.page, url=shown.url or None,
             )  # fmt: skip
+            status_page.made(writing, self.ctx.policy, payload.event_id, shown.url or None, self.ctx.clock())
         return Done({"incident": shown.id, "status": sent["status"]})
 
     def _made_already(self, made_id: str | None, sent: dict[str, Any], ref: str) -> PageIncident | None:

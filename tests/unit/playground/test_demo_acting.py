@@ -171,3 +171,44 @@ def test_a_port_in_use_is_one_line(demo: Demo) -> None:
         Demo(DemoOptions(port=port)).start()
     with pytest.raises(DemoError, match="--speed"):
         Demo(DemoOptions(speed=0))
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as reply:  # the page's link redirects to the stand-in
+        return str(reply.read().decode())
+
+
+def test_a_follow_up_becomes_a_ticket_and_the_comms_lead_publishes_the_status_page(demo: Demo) -> None:
+    acting = desk(demo)
+    assert acting.command("U0ALICE", "C0INCRESP", "/incident declare P1 Checkout is down").ok
+    channel = incident_channel(demo)
+    until(lambda: seen(demo, "U0ALICE", channel)["channel"]["messages"])  # the bot knows its channel
+    assert acting.command("U0ALICE", channel, "/incident action Alert on pool saturation @bob").ok
+    tickets = until(
+        lambda: "Alert on pool saturation" in (page := fetch(f"{demo.url}outside/tickets")) and page
+    )
+    assert "open" in tickets
+
+    # Carol takes Comms Lead; her draft's Review and publish opens the form; Publish
+    announcement = until(lambda: seen(demo, "U0CAROL", channel)["channel"]["messages"])[0]
+    panel = next(
+        b for b in announcement["blocks"] if b["type"] == "actions" and "comms_lead" in b["block_id"]
+    )
+    take = panel["elements"][0]
+    press = {"action_id": take["action_id"], "block_id": panel["block_id"], "value": take["value"]}
+    assert acting.press("U0CAROL", press, channel=channel, message_ts=announcement["ts"]).ok
+    dm = until(lambda: [c for c in seen(demo, "U0CAROL")["sidebar"] if c["kind"] == "im"])[0]["id"]
+    draft = until(
+        lambda: [
+            m for m in seen(demo, "U0CAROL", dm)["channel"]["messages"] if "Status page draft" in m["text"]
+        ]
+    )[0]
+    button = next(b for b in draft["blocks"] if b["type"] == "actions")["elements"][0]
+    publish = {"action_id": button["action_id"], "block_id": "statuspage", "value": button["value"]}
+    assert acting.press("U0CAROL", publish, channel=dm, message_ts=draft["ts"]).ok
+    modal = until(lambda: seen(demo, "U0CAROL")["modal"])
+    view = modal.get("view", modal)
+    values = form({"name": "Checkout errors", "status": ("select", "investigating"), "body": "We are on it."})
+    assert acting.submit("U0CAROL", view["id"], values).ok
+    public = until(lambda: "We are on it." in (page := fetch(f"{demo.url}outside/status-page")) and page)
+    assert "Checkout errors (INC-" in public
