@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import ActionItem, ExternalRef
+from bot.db.models import ActionItem, ExternalRef, ScheduledWork
+from bot.incidents.work import FOLLOW_UP
 from playground.server import SlackStandIn
 from playground.trackers import GitHubStandIn, JiraStandIn, LinearStandIn
 from tests.e2e.db import read, wait_settled
@@ -78,10 +79,11 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Setup]:
         yield setup(server)
 
 
-@pytest.fixture
-def bot(standin: SlackStandIn, database_url: str, tmp_path: Path, tracker: Setup) -> Iterator[RunningBot]:
+def run_bot(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, tracker: Setup, extra: str = ""
+) -> Iterator[RunningBot]:
     policy = tmp_path / "policy.yml"
-    policy.write_text(tracker.policy + "\n")
+    policy.write_text(tracker.policy.replace("}", extra + "}") + "\n")
     env = bot_env(
         standin, database_url, INCIDENT_BOT_CONFIG=str(policy), TRACKER_SYNC="1",
         INTEGRATIONS_RETRY_AFTER="1", SCHEDULER_TICK="0.3", **tracker.env,
@@ -90,6 +92,19 @@ def bot(standin: SlackStandIn, database_url: str, tmp_path: Path, tracker: Setup
     yield running
     assert running.stop() == 0, running.log()
     assert "Traceback" not in running.log(), running.log()
+
+
+@pytest.fixture
+def bot(standin: SlackStandIn, database_url: str, tmp_path: Path, tracker: Setup) -> Iterator[RunningBot]:
+    yield from run_bot(standin, database_url, tmp_path, tracker)
+
+
+@pytest.fixture
+def ticketed(
+    standin: SlackStandIn, database_url: str, tmp_path: Path, tracker: Setup
+) -> Iterator[RunningBot]:
+    """The bot with ``incident_ticket: true``: each incident has its own ticket."""
+    yield from run_bot(standin, database_url, tmp_path, tracker, ", incident_ticket: true")
 
 
 def until(check: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
@@ -115,6 +130,11 @@ def tickets(database_url: str) -> list[ExternalRef]:
 def ticket(database_url: str) -> ExternalRef:
     found: ExternalRef = until(lambda: tickets(database_url) and tickets(database_url)[0], what="a ticket")
     return found
+
+
+def follow_up_reminders(database_url: str) -> list[int]:
+    query = select(ScheduledWork.id).where(ScheduledWork.kind == FOLLOW_UP)
+    return read(database_url, lambda s: list(s.scalars(query)))
 
 
 def item_done(database_url: str) -> bool:
@@ -147,12 +167,14 @@ def test_done_in_the_tracker_is_done_here_and_mark_done_closes_the_ticket(
 ) -> None:
     incident = declare(standin, bot, database_url, "P2 Search is slow")
     channel = incident.channel_id or ""
-    follow_up(standin, bot, channel, "Add an index")
+    follow_up(standin, bot, channel, "Add an index <@U0BOB|bob> due 2099-01-31")
     ref = ticket(database_url)
+    assert len(follow_up_reminders(database_url)) == 1
     tracker.finish(ref.external_id or "")
     until(lambda: item_done(database_url), what="done here once done there")
     kinds = read(database_url, lambda s: [i.done_by for i in s.scalars(select(ActionItem))])
     assert kinds == [None]  # done by the tracker, not a person
+    assert follow_up_reminders(database_url) == []  # its reminders stop
 
     follow_up(standin, bot, channel, "Write the runbook")
     second = until(
@@ -182,3 +204,43 @@ def test_a_private_incidents_ticket_carries_only_its_ref(
     wait_settled(database_url)
     held = tracker.everything()
     assert SECRET_TITLE not in held and "Rotate the leaked" not in held and private.ref in held
+
+
+# as Slack sends it: a mention of everyone, markup, controls, escaped < > &
+HOSTILE = "<!channel> *bold* [x](javascript:alert(1)) \x07\u202e\u200b &amp; &lt;/script&gt; " + "é" * 400
+
+
+def test_hostile_text_is_encoded_for_the_tracker_never_a_broken_request(
+    standin: SlackStandIn, bot: RunningBot, database_url: str, tracker: Setup
+) -> None:
+    incident = declare(standin, bot, database_url, "P2 Search is slow")
+    follow_up(standin, bot, incident.channel_id or "", HOSTILE)
+    ticket(database_url)
+    wait_settled(database_url)
+    assert tracker.count() == 1
+    held = json.loads(tracker.everything())
+    text = json.dumps(held, ensure_ascii=False)
+    assert "\\u0007" not in text and "\u202e" not in text and "\u200b" not in text  # control, bidi, invisible
+    title = tracker.title_of()[0]
+    assert title.startswith("@channel *bold* [x](javascript:alert(1)) & </script>") and len(title) <= 255
+    assert not [c for c in tracker.server.calls if c.status >= 400 and c.status != 429]  # every request taken
+
+
+def test_the_incident_has_its_own_ticket_and_its_follow_ups_link_to_it(
+    standin: SlackStandIn, ticketed: RunningBot, database_url: str, tracker: Setup
+) -> None:
+    incident = declare(standin, ticketed, database_url, "P1 Checkout is down")
+    own = until(
+        lambda: read(
+            database_url,
+            lambda s: s.scalars(select(ExternalRef).where(ExternalRef.purpose == "incident_ticket")).first(),
+        ),
+        what="the incident's ticket",
+    )
+    follow_up(standin, ticketed, incident.channel_id or "", "Add an index")
+    ticket(database_url)
+    wait_settled(database_url)
+    assert tracker.count() == 2
+    titles = tracker.title_of()
+    assert f"{incident.ref} Checkout is down" in titles and "Add an index" in titles
+    assert f"(ticket {own.external_id})" in tracker.everything()  # the follow-up's links to it
