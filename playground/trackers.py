@@ -6,8 +6,10 @@ checks, pagination, a 429 with Retry-After on demand, and a hook that fails a cr
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,8 @@ class Seen:
     path: str
     body: Any
     status: int
+    at: float = field(default_factory=time.time)  # when it was answered
+    began: float = 0.0  # when it arrived
 
 
 @dataclass
@@ -43,6 +47,7 @@ class StandIn:
     auth: str = ""
     calls: list[Seen] = field(default_factory=list)
     fail_after_create: int = 0  # the next creates are made, then answered 500
+    latency: tuple[float, float] | None = None  # each API call answered after (min, max) seconds
     _throttle: int = 0  # the next calls answer 429
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -109,6 +114,9 @@ class StandIn:
         path, query = parts.path.strip("/"), parse_qs(parts.query)
         body = json.loads(raw) if raw else None
         given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        began = time.time()
+        if self.latency is not None:
+            time.sleep(random.uniform(*self.latency))
         with self._lock:
             throttled = self._throttle > 0
             self._throttle -= 1 if throttled else 0
@@ -120,7 +128,7 @@ class StandIn:
             with self._lock:
                 answer = self.answer(method, path, query, body)
         with self._lock:
-            self.calls.append(Seen(method, path, body, answer[0]))
+            self.calls.append(Seen(method, path, body, answer[0], began=began))
         return answer
 
     def _made(self, answer: Answer) -> Answer:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.config.policy import Policy
 from bot.db.models import ENDED, Incident
-from bot.incidents import followups
+from bot.incidents import followups, tickets
 from bot.insights import charts
 from bot.insights.documents import Charts, markdown_report, rca_record, rca_report
 from bot.insights.history import Period, declared_between, measured
@@ -45,6 +45,15 @@ class Outputs:
     files: list[Path] = field(default_factory=list)  # written besides the text (the charts)
 
 
+def _prevention(session: Session, incident_id: int) -> list[str]:
+    """The follow-ups, each with its ticket where the tracker has one."""
+    made = tickets.links(session, incident_id)
+    return [
+        item.text + (f" (ticket {made[item.id].external_id}: {made[item.id].url})" if item.id in made else "")
+        for item in followups.items(session, incident_id)
+    ]
+
+
 def build(session: Session, policy: Policy, request: Request, now: datetime) -> Outputs:
     render = Renderer(policy.templates_dir)
     period = Period(request.since, request.until, request.include_drills, request.include_private)
@@ -53,11 +62,7 @@ def build(session: Session, policy: Policy, request: Request, now: datetime) -> 
         return _markdown(session, policy, request, period, render, now)
     incidents = declared_between(session, period)
     if request.format == "rca":
-        records = [
-            rca_record(policy, i, [item.text for item in followups.items(session, i.id)])
-            for i in incidents
-            if i.status in ENDED
-        ]
+        records = [rca_record(policy, i, _prevention(session, i.id)) for i in incidents if i.status in ENDED]
         since_label = request.since.astimezone(policy.tz).date().isoformat()
         return Outputs(rca_report(render, records, since_label, until_label))
     readable = request.format == "json"

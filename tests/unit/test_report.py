@@ -10,11 +10,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main as cli
 from bot.config.policy import Policy
-from bot.db.models import Status
+from bot.db.engine import transaction
+from bot.db.models import ActionItem, Status
+from bot.incidents import external
 from bot.insights import charts
 from tests.insights_history import History
 
@@ -38,6 +41,16 @@ def bot_dir(
     )
     h.action(a, 45, "Alert on pool saturation", due=date(2026, 11, 20))
     h.action(a, 46, "Load test checkout before sales")
+    with transaction(sessions) as session:  # the first follow-up has its ticket in the tracker
+        item = session.scalars(select(ActionItem).where(ActionItem.text == "Alert on pool saturation")).one()
+        external.record(
+            session,
+            item.incident_id,
+            "jira",
+            f"follow_up:{item.id}",
+            "OPS-7",
+            url="https://jira.example/browse/OPS-7",
+        )
     b = h.declare(3 * DAY, "P2", commander=None, platform="GCP", service="search")
     h.assign(b, 3 * DAY + 20)
     h.resolve(b, 3 * DAY + 200, summary="Search slow", root_cause="Index rebuild", fix="Paused the rebuild")
@@ -149,7 +162,8 @@ def test_rca_records_carry_every_field_and_leave_private_ones_out(
         "Summary:\nCheckout failed for 40 minutes",
         "Root cause:\nDB pool exhausted",
         "Resolution:\nPool 20→50",
-        "Prevention:\n1. Alert on pool saturation\n2. Load test checkout before sales",
+        "Prevention:\n1. Alert on pool saturation (ticket OPS-7: https://jira.example/browse/OPS-7)\n"
+        "2. Load test checkout before sales",
     ):
         assert part in text
     assert "Services: search" in blocks[1] and "Prevention:\nNo action items recorded." in blocks[1]
