@@ -7,6 +7,7 @@ it to :func:`handlers.forms_open.after_ack`, which opens it right after the ack.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,10 @@ class Subcommand:
 
 
 def help_message(ctx: SlackContext, name: str = "") -> Message:
-    intro = f"There is no `{name}` command." if name not in ("", "help") else None
+    intro = None
+    if name not in ("", "help"):
+        close = difflib.get_close_matches(name.lower(), list(SUBCOMMANDS), n=1, cutoff=0.6)
+        intro = f"There is no `{name}` command." + (f" Did you mean `{close[0]}`?" if close else "")
     rows = [(s.usage, s.summary) for s in SUBCOMMANDS.values()]
     return ctx.render.message("help", commands=rows, intro=intro)
 

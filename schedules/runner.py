@@ -74,10 +74,23 @@ def run_next(ctx: Context) -> bool:
     return True
 
 
+class _TickStillRunning(logging.Filter):
+    """A tick skipped because the last one still runs is expected (a busy moment, a fast demo clock):
+    the running tick does the work, so it is no warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+SKIPPED_TICK = _TickStillRunning()
+
+
 def make_scheduler(ctx: Context, tracker: Tracker | None = None) -> BackgroundScheduler:
-    # One line per tick at INFO is noise; APScheduler's own warnings (a missed tick) still show.
+    # One line per tick at INFO is noise; APScheduler's own warnings still show, but a skipped tick.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
+    scheduling = logging.getLogger("apscheduler.scheduler")
+    scheduling.setLevel(logging.WARNING)
+    scheduling.addFilter(SKIPPED_TICK)
     scheduler = BackgroundScheduler(timezone="UTC")
     ticker = Ticker(ctx, scheduler)
     ctx.work_due = ticker.consider

@@ -181,7 +181,7 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
             )
         )
         incident.acknowledged_at = now
-        timeline.record(
+        taken = timeline.record(
             session,
             incident,
             "role_assigned",
@@ -191,6 +191,12 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
             user=declaration.commander,
         )
         timeline.record(session, incident, "acknowledged", now, declaration.commander)
+        session.flush()
+        # the commander's duties (and the bridge), as whoever takes a role later hears them
+        effects.tell(
+            session, policy, incident, declaration.commander, "role_dm", "declare", now,
+            actor=declaration.declared_by, event_id=taken.id,
+        )  # fmt: skip
     cadence = policy.severity(incident.severity).update_cadence
     if cadence:
         incident.next_update_at = now + cadence

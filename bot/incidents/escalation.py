@@ -132,7 +132,7 @@ def due_notice(
             if _updated_since(session, incident.id, reminded):
                 return None
             silent = humanize_duration(now - reminded)
-            reason = f"No update for {silent} after the reminder: the incident has gone silent"
+            reason = f"No update for {silent} after the reminder (gone silent)"
         else:
             reason = f"Still unresolved after {age}"
     targets = [(name, policy.escalation.targets[name]) for name in names if name in policy.escalation.targets]

@@ -79,6 +79,14 @@ class NoChannel(Exception):
     """The incident has no channel: Slack refused to create it (and said so once, then)."""
 
 
+class ChannelComing(Exception):
+    """The incident's channel is owed and not made yet: what names it waits (without spending an
+    attempt) rather than say "channel pending" for good."""
+
+
+CHANNEL_WAIT = timedelta(seconds=0.3)
+
+
 P = TypeVar("P", bound=Effect)
 Sender = Callable[[outbox.Claimed, P, Incident | None], dict[str, Any] | None]
 
@@ -147,6 +155,8 @@ class Deliverer:
             return Failed(f"a template does not render: {broken}")
         except NoChannel:
             return Done({"skipped": "the incident has no channel (Slack refused to create it)"})
+        except ChannelComing:
+            return Held(CHANNEL_WAIT, "waiting for the incident's channel, which it names")
         except CannotDeliver as cannot:
             error = str(cannot)
             return Failed(error, place_gone=error in PLACE_GONE)
@@ -245,6 +255,10 @@ class Deliverer:
                 refresh = outbox.pending(session, payload.refreshed_by)
                 incident = session.get_one(Incident, incident.id)  # read after the edit: shows its change
         thread = payload.thread
+        if payload.place != effects.INCIDENT and not payload.record_as and incident.channel_id is None:
+            with ctx.sessions() as session:
+                if effects.channel_coming(session, incident):
+                    raise ChannelComing()  # it names the channel: sent once the channel exists
         if payload.place == effects.INCIDENT and incident.channel_id is None:
             if payload.record_as:  # its announcement: the one in the announcement channel shows it
                 raise NoChannel()

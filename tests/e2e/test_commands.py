@@ -40,6 +40,8 @@ def test_help_and_unknown_subcommands_list_every_command(standin: SlackStandIn, 
         for usage in ("/incident declare", "/incident list", "/incident status", "/incident help"):
             assert usage in message["text"]
     assert "There is no `frobnicate` command." in json.dumps(command(standin, bot, "frobnicate")["blocks"])
+    said = json.dumps(command(standin, bot, "decalre P1 Checkout is down")["blocks"])
+    assert "There is no `decalre` command. Did you mean `declare`?" in said
 
 
 def test_list_shows_open_incidents(standin: SlackStandIn, bot: RunningBot) -> None:

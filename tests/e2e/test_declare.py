@@ -103,6 +103,7 @@ def test_fast_path_declares_at_once(standin: SlackStandIn, bot: RunningBot, data
     assert f"INC-{YEAR}-0001" in answer(reply)["text"]  # saved before the ack, and said so in it
     confirmation = standin.wait_for_response(payload["response_url"])
     assert "Search is slow &amp; flaky" in confirmation["text"]  # decoded once, encoded once
+    assert "is ready, and you are in it" in json.dumps(confirmation["blocks"])  # not "Join" it
     assert not standin.calls("views.open")
     [incident] = incidents(database_url)
     assert incident.title == "Search is slow & flaky" and incident.severity == "P2"
@@ -111,6 +112,12 @@ def test_fast_path_declares_at_once(standin: SlackStandIn, bot: RunningBot, data
     time.sleep(0.3)
     assert not [c for c in standin.calls("chat.postMessage") if "leadership" in str(c.args.get("channel"))]
     assert "every 30 minutes" in json.dumps(standin.messages(incident.channel_id or "")[0]["blocks"])
+    # the declarer in command hears the commander's duties, naming the channel
+    duties = standin.wait_for(
+        "chat.postMessage",
+        lambda c: c.args["channel"] == "U0BOB" and "You are now Incident Commander" in c.args["text"],
+    )
+    assert f"<#{incident.channel_id}>" in json.dumps(duties.args["blocks"])
 
 
 def test_a_title_alone_opens_the_modal_prefilled(

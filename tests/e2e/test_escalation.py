@@ -243,8 +243,25 @@ def test_a_silent_incident_escalates_and_a_failed_page_is_reported_and_retried(
         timeout=10,
     )
     check_message(silent.args)
+    assert "after the reminder (gone silent): *INC-" in silent.args["text"]  # one colon, not two
     assert '"role_take"' not in json.dumps(silent.args["blocks"])  # it has a commander already
     assert escalated(database_url) == ["P1:declare", "P1:3"]
     time.sleep(4)
     assert escalated(database_url) == ["P1:declare", "P1:3"]  # each tier once per incident
     assert len(receiver.received("/pd")) == 1
+
+
+def test_the_at_declare_dms_name_the_incident_channel_never_channel_pending(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    standin.set_latency(0.1, 0.3)  # Slack's pace: the channel is made while the DMs are due
+    payload = standin.slash_command_payload(text="declare P1 Checkout is down", user_id="U0ALICE")
+    bot.sender.command(payload)
+    told = standin.wait_for(
+        "chat.postMessage",
+        lambda c: c.args["channel"] == "U0BOB" and "Checkout is down" in c.args["text"],
+        timeout=10,
+    )
+    channel = incident(database_url).channel_id
+    shown = json.dumps(told.args["blocks"])
+    assert "channel pending" not in shown and f"<#{channel}>" in shown

@@ -290,3 +290,19 @@ def test_a_required_role_nobody_holds_says_so() -> None:
     assert "*Scribe:* _unassigned_" in without  # not required
     with_ic = json.dumps(Renderer().message("announcement", i=facts(POLICY, incident(), NOW)).blocks)
     assert "needed" not in with_ic
+
+
+def test_the_announcement_follows_the_status_and_a_resolved_one_has_no_role_buttons() -> None:
+    item = incident("Checkout down")
+    item.status = "Identified"
+    shown = json.dumps(Renderer().message("announcement", i=facts(POLICY, item, NOW)).blocks)
+    assert "We have found the cause" in shown and "We are investigating" not in shown
+    assert '"role_take"' in shown or '"role_release"' in shown
+    item.status, item.resolved_at, item.summary = "Resolved", NOW, "Back."
+    item.roles.append(RoleAssignment(role="tech_lead", user_id="U0BOB", assigned_by="U0BOB", assigned_at=NOW))
+    resolved = Renderer().message("announcement", i=facts(POLICY, item, NOW))
+    check_message(resolved)
+    text = json.dumps(resolved.blocks)
+    for live in ('"role_take"', '"role_release"', '"role_assign"'):
+        assert live not in text  # the final roles, nothing to press
+    assert "*Tech Lead:* <@U0BOB>" in text
