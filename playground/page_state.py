@@ -6,11 +6,11 @@ channel's messages with threads, reactions and the person's ephemeral messages, 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from playground.demo_people import PEOPLE
 from playground.desk import Desk
+from playground.emoji_codes import in_message
 from playground.state import Channel, Workspace
 
 FIRST_CHANNEL = "incident-response"
@@ -75,8 +75,8 @@ def page_state(ws: Workspace, desk: Desk, user: str, channel_ref: str | None) ->
             channel.update(
                 topic=current.topic["value"],
                 members=list(current.members),
-                messages=copy.deepcopy(current.messages),
-                ephemerals=copy.deepcopy([e for e in current.ephemerals if e.get("ephemeral_user") == user]),
+                messages=in_message(current.messages),
+                ephemerals=in_message([e for e in current.ephemerals if e.get("ephemeral_user") == user]),
             )
         state: dict[str, Any] = {
             "version": ws.changes.version,
@@ -94,6 +94,6 @@ def page_state(ws: Workspace, desk: Desk, user: str, channel_ref: str | None) ->
             "channel": channel,
         }
     if channel is not None:
-        channel["ephemerals"] += desk.replies.for_user(user, channel["id"])
+        channel["ephemerals"] += in_message(desk.replies.for_user(user, channel["id"]))
     state["modal"] = desk.modals.snapshot(user)
     return state
