@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/alerts.py [ALERTS] [STORM_WEBHOOKS] [STORM_SECONDS] [KEYS]
 
-1. Alert → post in #ops-alerts: from the webhook's 202 to the post reaching Slack (goal p99 < 2 s).
+1. Alert → post in #ops-alerts: from the webhook's 202 to the post reaching Slack (goal p99 < 2 s),
+   one alert every 1.5 s (Slack takes about one post a second per channel).
 2. Alert → declared incident channel (a rule declaring high-urgency PagerDuty incidents): from the
    202 to the incident's channel existing (goal p99 < 3 s).
 3. A flapping storm: STORM_WEBHOOKS webhooks in STORM_SECONDS over KEYS dedup keys (default 1,000 in
@@ -23,7 +24,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 from common import SLACK_LATENCY, machine, percentile
 from sqlalchemy import select
@@ -35,6 +35,9 @@ from tests.e2e.db import read, wait_settled
 from tests.e2e.harness import RunningBot, bot_env, start_bot
 
 TOKEN, SECRET = "bench-token", "bench-secret"
+# Seconds between the alerts of part 1: slower than Slack's one post a second per channel, which
+# every alert in #ops-alerts shares (faster, and the channel's queue is what is measured).
+GAP = 1.5
 POLICY = """
 alerts:
   rules:
@@ -94,7 +97,7 @@ def main() -> None:
                 status, _ = post(bot, "/alerts/generic", generic(key, f"Alert {n}", key), bearer)
                 assert status == 202, status
                 sent[key] = time.time()
-                time.sleep(0.25)
+                time.sleep(GAP)
             wait_settled(url, timeout=120)
             posted: dict[str, float] = {}
             for call in standin.calls("chat.postMessage"):
@@ -150,10 +153,20 @@ def main() -> None:
             counts_right = all(
                 a.fired == len([n for n in range(storm) if f"flap-{n % keys}" == a.key]) for a in flaps
             )
-            last_shown: dict[str, Any] = {}
-            for c in standin.calls("chat.update"):
-                if c.ok and "Flapping" in c.args.get("text", ""):
-                    last_shown[c.args["ts"]] = c.args
+            # what each post shows at the end: the post, or its last edit
+            last_shown: dict[str, str] = {}
+            for c in flap_posts:
+                last_shown[str(c.response["ts"])] = json.dumps(c.args.get("blocks"))
+            edits = [c for c in standin.calls("chat.update") if c.ok and "Flapping" in c.args.get("text", "")]
+            for c in edits:
+                last_shown[str(c.args["ts"])] = json.dumps(c.args.get("blocks"))
+            fired = {a.title: a.fired for a in flaps}
+            shown_right = sum(
+                1
+                for shown in last_shown.values()
+                if (title := re.search(r"Flapping \d+", shown))
+                and f"fired {fired.get(title.group(0))} times" in shown
+            )
         finally:
             bot.stop()
     print(f"| floor: a refused webhook (401, nothing stored) | {stats(floor)} |")
@@ -165,7 +178,7 @@ def main() -> None:
     )
     print(
         f"| 3. storm: posts | {len(flap_posts)} (goal {keys}); counts right: {counts_right}; "
-        f"edited: {len(last_shown)} |"
+        f"posts showing their final count: {shown_right}/{len(last_shown)} ({len(edits)} edits) |"
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config.policy import Policy
 from bot.db.engine import transaction
-from bot.db.models import ActionItem, ExternalRef, Incident
+from bot.db.models import ActionItem, ExternalRef, Incident, OutboxEffect
 from bot.incidents import effects, queries, timeline, work
 from bot.incidents.owed import TicketClose, TicketCreate
 
@@ -21,9 +21,20 @@ def purpose(item_id: int | None) -> str:
     return f"follow_up:{item_id}" if item_id is not None else INCIDENT_TICKET
 
 
-def lane(incident: Incident) -> str:
-    """One lane per incident: its own ticket is made before its follow-ups' (they link to it)."""
-    return f"tracker:{incident.id}"
+def lane(incident: Incident, item_id: int | None) -> str:
+    """A lane per follow-up (its ticket made, then closed) so that follow-ups' tickets are made side
+    by side; the incident's own ticket has its own, and a follow-up waits for it (it links to it)."""
+    return f"tracker:{incident.id}" + (f":{item_id}" if item_id is not None else "")
+
+
+def incident_ticket_coming(session: Session, incident: Incident) -> bool:
+    """The incident's own ticket is owed and not made yet."""
+    query = select(OutboxEffect.id).where(
+        OutboxEffect.incident_id == incident.id,
+        OutboxEffect.key == effects.key(incident, "ticket", "incident"),
+        OutboxEffect.state == "pending",
+    )
+    return session.scalars(query).first() is not None
 
 
 def owe_ticket(
@@ -32,14 +43,14 @@ def owe_ticket(
     if policy.tracker is None or incident.is_drill:
         return
     effect_key = effects.key(incident, "ticket", str(item_id) if item_id is not None else "incident")
-    effects.owe(session, incident, TicketCreate(item_id=item_id), effect_key, lane(incident), now)
+    effects.owe(session, incident, TicketCreate(item_id=item_id), effect_key, lane(incident, item_id), now)
 
 
 def owe_close(session: Session, policy: Policy, incident: Incident, item_id: int, now: datetime) -> None:
     if policy.tracker is None or incident.is_drill:
         return
     effect_key = effects.key(incident, "ticket-close", str(item_id))
-    effects.owe(session, incident, TicketClose(item_id=item_id), effect_key, lane(incident), now)
+    effects.owe(session, incident, TicketClose(item_id=item_id), effect_key, lane(incident, item_id), now)
 
 
 def links(session: Session, incident_id: int) -> dict[int, ExternalRef]:

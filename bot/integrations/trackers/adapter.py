@@ -4,6 +4,7 @@ outcome is unknown) and recorded as an external reference; closed when done in S
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.config.policy import Policy
 from bot.config.settings import Settings
@@ -18,11 +19,12 @@ from bot.integrations.trackers.linear import Linear
 from bot.integrations.trackers.spec import Made, TicketSpec, Tracker
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind
-from bot.outbox.outcome import Done, Outcome
+from bot.outbox.outcome import Done, Held, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
 
 NAMES = {"jira": "Jira", "github": "GitHub", "linear": "Linear"}
+PARENT_WAIT = timedelta(seconds=0.5)
 
 
 def tracker_client(settings: Settings, policy: Policy) -> Tracker | None:
@@ -75,6 +77,8 @@ class Tickets:
             if made is not None and made.external_id:
                 return Done({"ticket": made.external_id})
             parent = external.find(session, incident.id, tracker.system, tickets.INCIDENT_TICKET)
+            if item is not None and parent is None and tickets.incident_ticket_coming(session, incident):
+                return Held(PARENT_WAIT, "waiting for the incident's own ticket, which it links to")
             spec = self.spec(claimed.key, incident, item, parent.external_id if parent else None)
         try:
             found = tracker.find(spec) if claimed.in_doubt else None
