@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import InputError
 from bot.incidents import followups
@@ -30,11 +33,21 @@ from handlers.common import (
     tell_after,
     then,
     trusted_notice,
+    user_of,
 )
 
+log = logging.getLogger(__name__)
 
-def _today(ctx: SlackContext) -> date:
-    return ctx.clock().astimezone(ctx.policy.tz).date()
+
+def _today(ctx: SlackContext, user: str) -> date:
+    """The person's own day (their Slack time zone; the policy's when Slack does not say)."""
+    zone: tzinfo = ctx.policy.tz
+    try:
+        named = ctx.people.timezone_of(user)
+        zone = ZoneInfo(named) if named else zone
+    except (SlackApiError, ZoneInfoNotFoundError, ValueError) as exc:
+        log.info("the time zone of %s is unknown (%s); using the policy's", user, exc)
+    return ctx.clock().astimezone(zone).date()
 
 
 def _remind_at(ctx: SlackContext, due: date | None) -> datetime | None:
@@ -68,14 +81,14 @@ def add(ctx: SlackContext, incident_id: int, actor: str, parsed: followups.Parse
 
 
 def action_command(ctx: SlackContext, command: Command, context: BoltContext) -> Message | None:
-    """``action <text> [@owner] [due YYYY-MM-DD]``; with no text, the form."""
+    """``action <text> [@owner] [due <when>]``; with no text, the form."""
     incident = incident_here(ctx, command)
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
         then(context, form="action", incident_id=incident.id, reply_url=command.response_url)
         return None
-    parsed = parse_action(command.args, _today(ctx))
+    parsed = parse_action(command.args, _today(ctx, command.user_id))
     parsed = followups.Parsed(decode_slack_text(parsed.text), parsed.owner, parsed.due)
     return _added(ctx, add(ctx, incident.id, command.user_id, parsed, f"command:{command.trigger_id}"))
 
@@ -94,7 +107,7 @@ def actions_command(ctx: SlackContext, command: Command, context: BoltContext) -
 def _parse_view(ctx: SlackContext, body: dict[str, Any]) -> followups.Parsed:
     view = body["view"]
     due_text = forms.day(view, "due")
-    due = followups.parse_due(due_text, _today(ctx)) if due_text else None
+    due = followups.parse_due(due_text, _today(ctx, user_of(body))) if due_text else None
     parsed = followups.Parsed(forms.text(view, "text"), forms.user(view, "owner") or None, due)
     if not parsed.text.strip():
         raise InputError({"text": "Say what must be done."})

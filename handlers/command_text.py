@@ -9,12 +9,13 @@ from datetime import date
 from bot.config.policy import Policy
 from bot.errors import InputError
 from bot.incidents.declare import allowed
-from bot.incidents.followups import Parsed, parse_due
+from bot.incidents.followups import Parsed, due_phrase, parse_due
 from bot.text import MENTION
 
 # A first word that looks like a severity (P1, p9, SEV2) but may not be one the policy knows.
 _SEVERITY_LIKE = re.compile(r"^(?:p|sev)\d+$", re.IGNORECASE)
-_DUE = re.compile(r"\bdue\s+(\S+)\s*$", re.IGNORECASE)
+# "due <when>" at the end: a date, or a few words (today, friday, in 3 days)
+_DUE = re.compile(r"\bdue\s+((?:\S+\s*){1,3})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,12 @@ def parse_fast_path(policy: Policy, text: str) -> FastPath:
 
 
 def parse_action(args: str, today: date) -> Parsed:
-    """``<text> [@owner] [due YYYY-MM-DD]``: a mention at the end names the owner."""
+    """``<text> [@owner] [due <when>]``: a mention at the end names the owner; ``<when>`` is read
+    from ``today``, the person's own day."""
     due = None
     match = _DUE.search(args)
-    if match:
+    # "due process", "due to load": words that name no day and have no digit are the text's own
+    if match and (due_phrase(match.group(1), today) or any(c.isdigit() for c in match.group(1))):
         due = parse_due(match.group(1), today)
         args = args[: match.start()]
     mentions = list(MENTION.finditer(args))

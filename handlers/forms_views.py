@@ -14,18 +14,6 @@ from bot.slack.context import SlackContext
 from bot.slack.presenters import facts
 from bot.text import clean_line
 
-DECLARE_LIMITS = {
-    "title": declaring.TITLE_MAX,
-    "impact": declaring.IMPACT_MAX,
-    "description": declaring.DESCRIPTION_MAX,
-    "service": declaring.SERVICE_MAX,
-}
-RESOLVE_LIMITS = {
-    "summary": resolution.SUMMARY_MAX,
-    "root_cause": resolution.ROOT_CAUSE_MAX,
-    "fix": resolution.FIX_MAX,
-}
-
 
 def _incident(ctx: SlackContext, data: dict[str, Any]) -> Incident | None:
     with ctx.sessions() as session:
@@ -45,7 +33,7 @@ def declare(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any]:
         default_severity=ctx.policy.find_severity(str(data.get("severity") or "")),
         title=clean_line(str(data.get("title") or "")),
         impact=str(data.get("impact") or ""),
-        limits=DECLARE_LIMITS,
+        limits=declaring.LIMITS,
         fields=ctx.policy.fields,
         metadata=_metadata(data, "reply_url", "channel"),
     )
@@ -97,7 +85,7 @@ def severity(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def resolve(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
-    return _incident_form(ctx, "resolve", data, limits=RESOLVE_LIMITS)
+    return _incident_form(ctx, "resolve", data, limits=resolution.LIMITS)
 
 
 def action(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:

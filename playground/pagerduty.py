@@ -17,9 +17,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from playground.json_server import Answer, JsonServer
 
 TOKEN = "pd-test-token"
 
@@ -48,7 +49,7 @@ class Call:
 
 
 @dataclass
-class PagerDutyStandIn:
+class PagerDutyStandIn(JsonServer):
     """``with PagerDutyStandIn() as pd:``; point the bot's ``PAGERDUTY_API_URL`` at ``pd.url``."""
 
     token: str = TOKEN
@@ -61,7 +62,6 @@ class PagerDutyStandIn:
     page_size: int = 100  # what it answers per page, whatever the limit asked
     _faults: list[tuple[str, int, int]] = field(default_factory=list)  # (path prefix, status, retry after)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ set-up
     def add_user(self, user_id: str, name: str, email: str) -> None:
@@ -87,49 +87,8 @@ class PagerDutyStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method and c.path.startswith(path)]
 
-    # ------------------------------------------------------------------ lifecycle
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def __enter__(self) -> PagerDutyStandIn:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, body, headers = outer.answer(method, self.path, dict(self.headers), raw)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(json.dumps(body).encode())
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_PUT(self) -> None:
-                self._handle("PUT")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
     # ------------------------------------------------------------------ the API
-    def answer(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, Any, dict[str, str]]:
+    def respond(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
         parts = urlsplit(target)
         path, query = parts.path.strip("/"), parse_qs(parts.query)
         body = json.loads(raw) if raw else None

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from playground.trackers import Answer, StandIn, html_page
+from playground.json_server import Answer
+from playground.trackers import StandIn, html_page
 
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
 IMPACTS = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")

@@ -12,11 +12,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-Answer = tuple[int, Any, dict[str, str]]
+from playground.json_server import Answer, JsonServer
 
 
 def html_page(title: str, body: str) -> str:
@@ -40,7 +39,7 @@ class Seen:
 
 
 @dataclass
-class StandIn:
+class StandIn(JsonServer):
     """What the stand-ins share: the HTTP server, the faults, the log of calls. ``page`` serves the
     people-facing pages (a ticket, a status page) as HTML, without the API's auth."""
 
@@ -50,7 +49,6 @@ class StandIn:
     latency: tuple[float, float] | None = None  # each API call answered after (min, max) seconds
     _throttle: int = 0  # the next calls answer 429
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
 
     def throttle(self, times: int = 1) -> None:
         with self._lock:
@@ -60,56 +58,7 @@ class StandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method and c.path.startswith(path)]
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def __enter__(self) -> Any:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                html = outer.page(urlsplit(self.path).path.strip("/")) if method == "GET" else None
-                if html is not None:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.end_headers()
-                    self.wfile.write(html.encode())
-                    return
-                status, body, headers = outer._dispatch(method, self.path, dict(self.headers), raw)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                if status != 204:
-                    self.wfile.write(json.dumps(body).encode())
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_POST(self) -> None:
-                self._handle("POST")
-
-            def do_PATCH(self) -> None:
-                self._handle("PATCH")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def _dispatch(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
+    def respond(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
         parts = urlsplit(target)
         path, query = parts.path.strip("/"), parse_qs(parts.query)
         body = json.loads(raw) if raw else None
@@ -140,10 +89,6 @@ class StandIn:
 
     def answer(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
-
-    def page(self, path: str) -> str | None:
-        """A people-facing page at ``path`` (None: it is an API call)."""
-        return None
 
 
 @dataclass

@@ -79,17 +79,6 @@ class Sample:
 
 
 OPEN_STATUSES = [s.value for s in (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)]
-DECLARE_LIMITS = {
-    "title": declare.TITLE_MAX,
-    "impact": declare.IMPACT_MAX,
-    "description": declare.DESCRIPTION_MAX,
-    "service": declare.SERVICE_MAX,
-}
-RESOLVE_LIMITS = {
-    "summary": resolution.SUMMARY_MAX,
-    "root_cause": resolution.ROOT_CAUSE_MAX,
-    "fix": resolution.FIX_MAX,
-}
 CHOICES = [(c, humanize_duration(parse_duration(c))) for c in updates.NEXT_UPDATE_CHOICES]
 HELP = [("declare [severity] [title]", "declare an incident"), ("note <text>", "add a note to the timeline")]
 
@@ -263,7 +252,7 @@ class Samples:
         declare_form = {
             "severities": policy.severities,
             "default_severity": None,
-            "limits": DECLARE_LIMITS,
+            "limits": declare.LIMITS,
             "fields": policy.fields,
             "metadata": self.metadata,
         }
@@ -292,7 +281,7 @@ class Samples:
             *self.each(v + "update.json.j2", **update_form, default_next=CHOICES[3]),
             Sample(v + "update.json.j2", "no cadence", {**update_form, "i": self.p, "default_next": None}),
             *self.each(v + "severity.json.j2", severities=policy.severities, metadata=self.metadata),
-            *self.each(v + "resolve.json.j2", limits=RESOLVE_LIMITS, metadata=self.metadata),
+            *self.each(v + "resolve.json.j2", limits=resolution.LIMITS, metadata=self.metadata),
             *self.each(
                 v + "action.json.j2", text_max=followups.TEXT_MAX, today="2026-11-23", metadata=self.metadata
             ),

@@ -25,6 +25,8 @@ TITLE_MAX = 120
 IMPACT_MAX = 1500
 DESCRIPTION_MAX = 2500
 SERVICE_MAX = 80
+# what each field of a declaration may hold, by the declare form's field
+LIMITS = {"title": TITLE_MAX, "impact": IMPACT_MAX, "description": DESCRIPTION_MAX, "service": SERVICE_MAX}
 
 
 @dataclass(frozen=True)

@@ -173,10 +173,13 @@ def fire(session: Session, policy: Policy, incident: Incident, notice: Notice, n
         "reason": notice.reason,
         "unacknowledged": notice.unacknowledged,
     }
+    at_declare = notice.key.endswith(f":{AT_DECLARE}")
     for name, target in notice.targets:
         for user in target.users:
             effects.tell(session, policy, incident, user, message, cause, now, usergroups=[], **data)
         for channel in target.channels:
+            if at_declare and _announced_there(policy, incident, channel):
+                continue  # the announcement is there already: one post, not two
             place = effects.channel(channel)
             shown = "private_notice" if incident.is_private else "escalation"
             effects.post(
@@ -241,3 +244,14 @@ def paged(
     if action == "trigger" and incident.status not in OPEN:
         session.flush()
         effects.page(session, policy, incident, target, "resolve", "resolved", f"e{event.id}", now)
+
+
+def _announced_there(policy: Policy, incident: Incident, channel: str) -> bool:
+    """Whether the incident's announcement goes to ``channel`` (the leadership channel, for the
+    severities it hears of)."""
+    leadership = (policy.leadership_channel or "").lstrip("#")
+    return (
+        bool(leadership)
+        and channel.lstrip("#") == leadership
+        and policy.announces_to_leadership(incident.severity)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,13 +28,41 @@ class Parsed:
     due: date | None
 
 
-def parse_due(text: str, today: date) -> date:
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_IN = re.compile(r"in\s+(\d{1,3})\s+(day|week)s?", re.IGNORECASE)
+DUE_FORMS = "YYYY-MM-DD, today, tomorrow, a weekday (friday), or in N days or weeks"
+
+
+def due_phrase(text: str, today: date) -> date | None:
+    """The day a phrase names, counted from ``today`` (the person's own day), or None when it names
+    none: ``2026-12-04``, ``today``, ``tomorrow``, ``friday`` or ``fri`` (the next one, today if it
+    is one), ``in 3 days``, ``in 2 weeks``, ``next week``."""
+    said = " ".join(text.strip().lower().split())
     try:
-        due = date.fromisoformat(text.strip())
+        return date.fromisoformat(said)
     except ValueError:
-        raise InputError(
-            {"due": f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01."}
-        ) from None
+        pass
+    if said in ("today", "tod"):
+        return today
+    if said in ("tomorrow", "tmrw", "tmr"):
+        return today + timedelta(days=1)
+    if said == "next week":
+        return today + timedelta(days=7)
+    day = next((n for n, name in enumerate(WEEKDAYS) if len(said) >= 3 and name.startswith(said)), None)
+    if day is not None:
+        return today + timedelta(days=(day - today.weekday()) % 7)
+    counted = _IN.fullmatch(said)
+    if counted:
+        n = int(counted.group(1))
+        return today + timedelta(days=n * (7 if counted.group(2).lower() == "week" else 1))
+    return None
+
+
+def parse_due(text: str, today: date) -> date:
+    """A due date a person typed, read in their own day (``today``); InputError says what is allowed."""
+    due = due_phrase(text, today)
+    if due is None:
+        raise InputError({"due": f"{text.strip()!r} is not a date; write {DUE_FORMS}."})
     if due < today:
         raise InputError({"due": f"{due.isoformat()} is in the past; pick today or a later day."})
     return due

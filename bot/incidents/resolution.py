@@ -17,6 +17,8 @@ from bot.text import clean_block
 SUMMARY_MAX = 2000
 ROOT_CAUSE_MAX = 1000
 FIX_MAX = 1000
+# what each field of a resolution may hold, by the resolve form's field
+LIMITS = {"summary": SUMMARY_MAX, "root_cause": ROOT_CAUSE_MAX, "fix": FIX_MAX}
 
 
 class WrongState(Exception):

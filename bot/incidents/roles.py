@@ -61,7 +61,8 @@ def _not_allowed(incident: Incident, role: Role, action: str) -> Refusal:
 
 
 def _apart_warning(policy: Policy, incident: Incident, role: Role, user: str) -> str | None:
-    """The procedure wants some roles (the Scribe) held by someone not leading the response."""
+    """The procedure wants some roles (the Scribe) held by someone not leading the response; and
+    one person holding several roles is said, so that it is a choice."""
     leading = [r for r in policy.roles if r.leads]
     apart = [r for r in policy.roles if r.apart_from_leading]
     advice = "The procedure wants the {} to be someone not troubleshooting; {}."
@@ -70,6 +71,10 @@ def _apart_warning(policy: Policy, incident: Incident, role: Role, user: str) ->
     clash = next((r for r in apart if incident.holder(r.key) == user), None)
     if role.leads and clash is not None:
         return advice.format(clash.name, f"they are also the {clash.name}")
+    others = [r.name for r in policy.roles if r.key != role.key and incident.holder(r.key) == user]
+    if others:  # allowed, but visible: one person holding two roles is a choice to see
+        held = ", ".join(others[:-1]) + (" and " if len(others) > 1 else "") + others[-1]
+        return f"They also hold {held}."
     return None
 
 

@@ -11,8 +11,9 @@ from bot.text import shorten
 TOPIC_MAX = 250
 
 
-def announcement(ctx: SlackContext, incident: Incident) -> Message:
-    return ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()))
+def announcement(ctx: SlackContext, incident: Incident, buttons: bool = True) -> Message:
+    """The announcement; ``buttons``: its role panel can be pressed (not in the leadership channel)."""
+    return ctx.render.message("announcement", i=facts(ctx.policy, incident, ctx.clock()), buttons=buttons)
 
 
 def topic(ctx: SlackContext, incident: Incident) -> str:

@@ -278,7 +278,7 @@ class Deliverer:
             else None
         )
         if found is None:
-            message = effect_messages.render(ctx, incident, payload.message, payload.data)
+            message = effect_messages.render(ctx, incident, payload.message, {**payload.data, "place": place})
             extra: dict[str, Any] = {"metadata": effect_metadata(claimed.key)}
             if thread_ts:
                 extra["thread_ts"] = thread_ts
@@ -298,7 +298,7 @@ class Deliverer:
         stored = incident.message(payload.purpose)
         if stored is None:
             return {"skipped": "the announcement was never posted"}
-        message = effect_messages.render(self.ctx, incident, payload.message, {})
+        message = effect_messages.render(self.ctx, incident, payload.message, {"place": payload.place})
         self.ctx.outbound.update(stored.channel_id, stored.ts, message)
         return {"channel": stored.channel_id, "ts": stored.ts}
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config.policy import Role
 from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
-from bot.incidents import status_page
+from bot.incidents import effects, status_page
 from bot.incidents.escalation import Notice
 from bot.insights import drill_score
 from bot.rendering import Message
@@ -65,7 +65,8 @@ Renderer = Callable[[SlackContext, Session, Incident, dict[str, Any]], Message]
 
 
 def _announcement(ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]) -> Message:
-    return announcements.announcement(ctx, incident)
+    # leadership watches: its copy shows the roles without buttons (the incident channel works)
+    return announcements.announcement(ctx, incident, buttons=data.get("place") != effects.LEADERSHIP)
 
 
 def _private_notice(ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]) -> Message:

@@ -78,6 +78,12 @@ class People:
         email = ((user or {}).get("profile") or {}).get("email")
         return str(email) if email else None
 
+    def timezone_of(self, user_id: str) -> str | None:
+        """A person's time zone from their Slack profile (``America/New_York``; None when unknown)."""
+        user = self._cached("user", user_id, lambda: self.slack.user(user_id))
+        zone = (user or {}).get("tz")
+        return str(zone) if zone else None
+
     def in_channel(self, user_id: str, channel: str) -> bool:
         """Whether ``user_id`` is a member of ``channel`` (Slack's member list, cached a little)."""
         return user_id in self._cached("members", channel, partial(self.slack.members, channel))

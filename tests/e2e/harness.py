@@ -149,3 +149,14 @@ def state(view_values: dict[str, Any]) -> dict[str, Any]:
             element = {"type": "plain_text_input", "value": value}
         values[block_id] = {"value": element}
     return values
+
+
+def until(check: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
+    """What ``check`` returns once it is truthy, asking every 50 ms; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or check}")

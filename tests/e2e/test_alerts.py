@@ -5,10 +5,9 @@ incident is resolved (exactly once, through the outbox)."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.db.models import Alert, Incident, TimelineEvent
 from playground.pagerduty import PagerDutyStandIn, alertmanager_group, am_alert, incident_event, sign
 from playground.server import SlackStandIn
 from tests.e2e.db import read, wait_settled
-from tests.e2e.harness import RunningBot, bot_env, start_bot, state
+from tests.e2e.harness import RunningBot, bot_env, start_bot, state, until
 from tests.slack_checks import check_message
 
 SECRET = "pd-webhook-secret"
@@ -83,16 +82,6 @@ def bearer(token: str = TOKEN) -> dict[str, str]:
 
 def posts(standin: SlackStandIn, channel: str = "ops-alerts") -> list[dict[str, Any]]:
     return [c.args for c in standin.calls("chat.postMessage") if c.ok and c.args.get("channel") == channel]
-
-
-def until(check: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def alerts(database_url: str) -> list[Alert]:

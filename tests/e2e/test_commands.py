@@ -147,3 +147,31 @@ def test_the_status_card_changes_the_status(standin: SlackStandIn, bot: RunningB
     time.sleep(0.5)
     assert len([c for c in standin.calls("chat.postMessage") if "changed the status" in c.args["text"]]) == 1
     assert standin.topic(channel).startswith("P2 · Identified")
+
+
+def test_a_due_date_is_read_in_the_persons_own_time_zone(
+    standin: SlackStandIn, bot: RunningBot, database_url: str
+) -> None:
+    """Somewhere it is already tomorrow or still yesterday: "due <my today>" is today, not the past."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.e2e.flows import declare
+
+    now = datetime.now(UTC)
+    zone = "Pacific/Pago_Pago" if now.hour < 11 else "Pacific/Kiritimati"  # UTC-11 or UTC+14
+    theirs = now.astimezone(ZoneInfo(zone)).date()
+    assert theirs != now.date()
+    user = standin.add_user("faraway", user_id="U0FAR", tz=zone)
+    incident = declare(standin, bot, database_url, "P2 Search is slow")
+    payload = standin.slash_command_payload(
+        text=f"action Add an index due {theirs.isoformat()}",
+        user_id=user,
+        channel_id=incident.channel_id or "",
+    )
+    said = answer(bot.sender.command(payload))["text"]
+    assert f"due {theirs.isoformat()}" in said, said
+    payload = standin.slash_command_payload(
+        text="action Add a cache due today", user_id=user, channel_id=incident.channel_id or ""
+    )
+    assert f"due {theirs.isoformat()}" in answer(bot.sender.command(payload))["text"]

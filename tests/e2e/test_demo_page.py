@@ -166,7 +166,7 @@ def test_a_refused_form_shows_the_errors_under_its_fields(demo_url: str, browser
     modal = page.locator("#modal-root .modal")
     expect(modal).to_be_visible(timeout=WAIT)
     modal.locator(".b-input[data-block-id=title] input").fill("   ")
-    modal.locator(".b-input[data-block-id=severity] select").select_option(label="P2 - High")
+    modal.locator(".b-input[data-block-id=severity] label.choice", has_text="P2 - High").click()
     modal.locator(".b-input[data-block-id=impact] textarea, .b-input[data-block-id=impact] input").fill("x")
     modal.locator(".modal-submit").click()
     expect(modal.locator(".b-input[data-block-id=title] .b-error")).to_be_visible(timeout=WAIT)

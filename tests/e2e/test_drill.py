@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.db.models import Incident
 from playground.demo import Demo, DemoOptions
 from tests.e2e.db import read
-from tests.e2e.harness import known_channel, state
+from tests.e2e.harness import known_channel, state, until
 
 
 @pytest.fixture
@@ -24,15 +24,6 @@ def demo(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
     monkeypatch.setenv("DATABASE_URL", database_url)
     with Demo(DemoOptions(port=0, speed=60)) as running:
         yield running
-
-
-def until(check: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_drill_at_speed_scores_what_happened(demo: Demo, database_url: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Incident, TimelineEvent
 from playground.server import SlackStandIn
+from tests.e2e.db import wait_settled
 from tests.e2e.harness import RunningBot, answer, bot_env, start_bot, state
 from tests.e2e.receiver import Receiver
 from tests.slack_checks import check_message
@@ -265,3 +266,24 @@ def test_the_at_declare_dms_name_the_incident_channel_never_channel_pending(
     channel = incident(database_url).channel_id
     shown = json.dumps(told.args["blocks"])
     assert "channel pending" not in shown and f"<#{channel}>" in shown
+
+
+def test_leadership_gets_one_post_per_p1_and_it_has_no_role_buttons(
+    standin: SlackStandIn, database_url: str, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        "escalation:\n  targets:\n    cto: {users: [U0ERIN], channels: ['#leadership']}\n"
+        "  severities:\n    P1: {at_declare: [cto]}\n"
+    )
+    running = start_bot(tmp_path, bot_env(standin, database_url, INCIDENT_BOT_CONFIG=str(policy)))
+    try:
+        payload = standin.slash_command_payload(text="declare P1 Checkout is down", user_id="U0ALICE")
+        running.sender.command(payload)
+        standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ERIN", timeout=10)  # CTO told
+        wait_settled(database_url)
+        posts = [c for c in standin.calls("chat.postMessage") if c.ok and "leader" in str(c.args["channel"])]
+        assert len(posts) == 1, [p.args["text"] for p in posts]  # the announcement, not a second card
+        assert '"role_take"' not in json.dumps(posts[0].args["blocks"])  # leadership watches
+    finally:
+        assert running.stop() == 0

@@ -15,7 +15,7 @@ import pytest
 from bot.integrations.pagerduty.client import PagerDuty
 from playground.pagerduty import PagerDutyStandIn
 from playground.server import SlackStandIn
-from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, start_bot
+from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, start_bot, until
 
 POLICY = """
 severities:
@@ -67,16 +67,6 @@ def escalations_to(standin: SlackStandIn, user: str) -> list[dict[str, Any]]:
     ]
 
 
-def wait(check: Any, timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out: {check}")
-
-
 def declare(standin: SlackStandIn, bot: RunningBot, text: str) -> None:
     payload = standin.slash_command_payload(text=f"declare {text}", user_id="U0ALICE")
     assert "is declared" in answer(bot.sender.command(payload))["text"]
@@ -89,14 +79,14 @@ def test_each_tier_reaches_who_is_on_call_then_and_pagerduty_away_means_the_last
     bot = start(standin, pagerduty, database_url, tmp_path, second=SHIFT + 1)
     try:
         declare(standin, bot, "P1 Checkout is down")
-        wait(lambda: escalations_to(standin, "U0ANA"))  # at declaration: Ana is on call
-        wait(lambda: escalations_to(standin, "U0BEN"))  # 4 s later the rotation has moved on
+        until(lambda: escalations_to(standin, "U0ANA"))  # at declaration: Ana is on call
+        until(lambda: escalations_to(standin, "U0BEN"))  # 4 s later the rotation has moved on
         assert len(escalations_to(standin, "U0ANA")) == 1
         # PagerDuty away: the last answer stands, and the DM says as of when
         pagerduty.fail_next("oncalls", 500, times=50)
         time.sleep(SHIFT)  # Ben's answer expires with his shift
         declare(standin, bot, "P1 Search is down")
-        dms = wait(lambda: len(escalations_to(standin, "U0BEN")) == 2 and escalations_to(standin, "U0BEN"))
+        dms = until(lambda: len(escalations_to(standin, "U0BEN")) == 2 and escalations_to(standin, "U0BEN"))
         assert "on call as of" in str(dms[-1]["blocks"])
     finally:
         assert bot.stop() == 0, bot.log()
@@ -112,8 +102,8 @@ def test_someone_pagerduty_names_without_a_slack_account_falls_back_to_the_fixed
     bot = start(standin, pagerduty, database_url, tmp_path, second=60)
     try:
         declare(standin, bot, "P2 Reports are late")
-        wait(lambda: escalations_to(standin, "U0FIXED"))  # the target's fixed people
-        note = wait(
+        until(lambda: escalations_to(standin, "U0FIXED"))  # the target's fixed people
+        note = until(
             lambda: [
                 c
                 for c in standin.calls("chat.postMessage")
@@ -124,7 +114,7 @@ def test_someone_pagerduty_names_without_a_slack_account_falls_back_to_the_fixed
         assert len(note) == 1 and not escalations_to(standin, "U0ANA")  # level 2 only, said once
         listed = bot.sender.command(standin.slash_command_payload(text="oncall"))
         assert listed.status == 200
-        reply = wait(lambda: [r for r in standin.responses() if "On call now" in r.get("text", "")])
+        reply = until(lambda: [r for r in standin.responses() if "On call now" in r.get("text", "")])
         assert "backup-oncall" in reply[0]["text"] and "cal@example.com" in reply[0]["text"]
     finally:
         assert bot.stop() == 0, bot.log()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from playground.server import SlackStandIn
 from playground.statuspage import StatusPageStandIn
 from tests.e2e.db import events, read, wait_settled
 from tests.e2e.flows import declare
-from tests.e2e.harness import RunningBot, bot_env, start_bot, state
+from tests.e2e.harness import RunningBot, bot_env, start_bot, state, until
 from tests.e2e.test_private import declare_private
 from tests.slack_checks import check_message, check_view
 
@@ -46,16 +46,6 @@ def bot(
     yield running
     assert running.stop() == 0, running.log()
     assert "Traceback" not in running.log(), running.log()
-
-
-def until(check: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def take(standin: SlackStandIn, bot: RunningBot, incident: Incident, role: str, user: str) -> None:

@@ -8,7 +8,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from playground.records import Call
 from playground.scopes import manifest_scopes
 from playground.server import SlackStandIn
 from tests.e2e import db
-from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, start_bot
+from tests.e2e.harness import RunningBot, answer, bot_env, run_cli, start_bot, until
 
 POLICY = """
 severities:
@@ -36,16 +35,6 @@ def health(bot: RunningBot) -> tuple[int, dict[str, Any]]:
             return reply.status, json.loads(reply.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
-
-
-def until(check: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def env(standin: SlackStandIn, database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:

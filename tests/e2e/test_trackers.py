@@ -5,7 +5,6 @@ when done there (read back in batches); a private incident's tickets carry only 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from playground.server import SlackStandIn
 from playground.trackers import GitHubStandIn, JiraStandIn, LinearStandIn
 from tests.e2e.db import read, wait_settled
 from tests.e2e.flows import declare
-from tests.e2e.harness import RunningBot, bot_env, start_bot
+from tests.e2e.harness import RunningBot, bot_env, start_bot, until
 from tests.e2e.test_private import SECRET_TITLE, declare_private
 
 
@@ -105,16 +104,6 @@ def ticketed(
 ) -> Iterator[RunningBot]:
     """The bot with ``incident_ticket: true``: each incident has its own ticket."""
     yield from run_bot(standin, database_url, tmp_path, tracker, ", incident_ticket: true")
-
-
-def until(check: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def follow_up(standin: SlackStandIn, bot: RunningBot, channel: str, text: str) -> None:

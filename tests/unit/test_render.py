@@ -10,10 +10,9 @@ import pytest
 
 from bot.config.policy import Policy
 from bot.db.models import Incident, RoleAssignment, Status
-from bot.incidents.declare import TITLE_MAX
+from bot.incidents.declare import LIMITS, TITLE_MAX
 from bot.rendering import Message, Renderer, TemplateProblem
 from bot.slack.presenters import IncidentFacts, facts
-from handlers.forms_views import DECLARE_LIMITS as LIMITS
 from handlers.router import SUBCOMMANDS
 from tests.slack_checks import HOSTILE, assert_no_live_tokens, check_message, check_view
 
@@ -272,6 +271,9 @@ def test_declare_view_shows_every_kind_of_field() -> None:
     assert blocks["field:services"]["element"]["type"] == "multi_static_select"
     assert blocks["field:owner"]["element"]["type"] == "users_select"
     assert blocks["field:ticket"]["element"]["type"] == "plain_text_input"
+    severity = blocks["severity"]["element"]  # each level's meaning under it, as radio buttons show
+    assert severity["type"] == "radio_buttons"
+    assert severity["options"][0]["description"]["text"].startswith("Revenue loss")
 
 
 def test_the_announcement_shows_the_custom_fields_escaped() -> None:
@@ -298,6 +300,9 @@ def test_the_announcement_follows_the_status_and_a_resolved_one_has_no_role_butt
     shown = json.dumps(Renderer().message("announcement", i=facts(POLICY, item, NOW)).blocks)
     assert "We have found the cause" in shown and "We are investigating" not in shown
     assert '"role_take"' in shown or '"role_release"' in shown
+    watching = Renderer().message("announcement", i=facts(POLICY, item, NOW), buttons=False)  # leadership
+    check_message(watching)
+    assert '"role_take"' not in json.dumps(watching.blocks) and "*Roles*" in json.dumps(watching.blocks)
     item.status, item.resolved_at, item.summary = "Resolved", NOW, "Back."
     item.roles.append(RoleAssignment(role="tech_lead", user_id="U0BOB", assigned_by="U0BOB", assigned_at=NOW))
     resolved = Renderer().message("announcement", i=facts(POLICY, item, NOW))

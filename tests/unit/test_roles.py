@@ -106,7 +106,8 @@ def test_scribe_who_also_leads_is_warned_but_allowed(sessions: sessionmaker[Sess
     assert change.outcome is Outcome.ASSIGNED and change.warning and "not troubleshooting" in change.warning
     change = roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0A", "U0A", NOW)
     assert change.warning and "also the Scribe" in change.warning
-    assert roles.assign(sessions, POLICY, incident.id, "comms_lead", "U0A", "U0A", NOW).warning is None
+    third = roles.assign(sessions, POLICY, incident.id, "comms_lead", "U0A", "U0A", NOW).warning
+    assert third == "They also hold Incident Commander, Tech Lead and Scribe."  # allowed, but said
 
 
 def test_two_people_taking_the_same_role_at_once(sessions: sessionmaker[Session]) -> None:
@@ -137,3 +138,11 @@ def test_two_people_taking_the_same_role_at_once(sessions: sessionmaker[Session]
     with sessions() as session:
         assert session.get_one(Incident, incident.id).holder("ic") == winners[0]
     assert [k for k, _ in events(sessions)].count("acknowledged") == 1
+
+
+def test_one_person_taking_a_second_role_is_told_so(sessions: sessionmaker[Session]) -> None:
+    incident = new_incident(sessions, commander="U0A")
+    second = roles.assign(sessions, POLICY, incident.id, "tech_lead", "U0A", "U0A", NOW, only_if_free=True)
+    assert second.outcome is Outcome.ASSIGNED and second.warning == "They also hold Incident Commander."
+    alone = roles.assign(sessions, POLICY, incident.id, "comms_lead", "U0B", "U0B", NOW, only_if_free=True)
+    assert alone.warning is None

@@ -6,7 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from playground.demo import Demo, DemoError, DemoOptions
 from playground.desk import Desk
 from playground.page_state import page_state
 from tests.e2e.harness import state as form
+from tests.e2e.harness import until
 
 
 @pytest.fixture
@@ -31,16 +32,6 @@ def desk(demo: Demo) -> Desk:
 
 def seen(demo: Demo, user: str, channel: str | None = None) -> dict[str, Any]:
     return page_state(demo.standin.workspace, desk(demo), user, channel)
-
-
-def until(check: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
