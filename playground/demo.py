@@ -73,6 +73,7 @@ class Demo:
         self._http_thread: threading.Thread | None = None
         self._page: PageServer | None = None
         self.desk: Desk | None = None
+        self.database_url = ""
 
     @property
     def url(self) -> str:
@@ -120,6 +121,7 @@ class Demo:
         if not database_url:
             self._tmp = tempfile.mkdtemp(prefix="incident-bot-demo-")
             database_url = f"sqlite:///{Path(self._tmp) / 'demo.db'}"
+        self.database_url = database_url
         settings = Settings(
             _env_file=None,
             slack_bot_token=self.standin.config.bot_token,
@@ -268,7 +270,15 @@ def run(options: DemoOptions) -> int:
         return 1
     try:
         speed = f", time runs {options.speed:g}x" if options.speed != 1 else ""
-        print(f"Incident bot demo: open {demo.url} (Ctrl-C stops it{speed})", flush=True)
+        what = f"Incident drill ({options.drill})" if options.drill else "Incident bot demo"
+        print(f"{what}: open {demo.url} (Ctrl-C stops it{speed})", flush=True)
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(demo.database_url).render_as_string(hide_password=True)
+        print(
+            f"Its database: {shown} (DATABASE_URL={shown} incident-bot export INC-… or report reads it)",
+            flush=True,
+        )
         while not stopping.wait(0.5):
             pass
     finally:

@@ -59,6 +59,19 @@ def _users(ws: Workspace) -> dict[str, dict[str, Any]]:
     }
 
 
+PREVIEW_LINES = 12
+
+
+def _with_previews(ws: Workspace, message: dict[str, Any]) -> dict[str, Any]:
+    """A message's files with their first lines, to show as Slack does (the whole file at /files/<id>)."""
+    for shown in message.get("files") or []:
+        stored = ws.files.get(str(shown.get("id")))
+        text = stored.content.decode("utf-8", "replace") if stored is not None else ""
+        shown["preview"] = "\n".join(text.splitlines()[:PREVIEW_LINES])
+        shown["open"] = f"/files/{shown.get('id')}"
+    return message
+
+
 def page_state(ws: Workspace, desk: Desk, user: str, channel_ref: str | None) -> dict[str, Any]:
     """Everything the page shows ``user`` with ``channel_ref`` open. KeyError for an unknown user."""
     desk.sync()
@@ -75,7 +88,7 @@ def page_state(ws: Workspace, desk: Desk, user: str, channel_ref: str | None) ->
             channel.update(
                 topic=current.topic["value"],
                 members=list(current.members),
-                messages=in_message(current.messages),
+                messages=[_with_previews(ws, m) for m in in_message(current.messages)],
                 ephemerals=in_message([e for e in current.ephemerals if e.get("ephemeral_user") == user]),
             )
         state: dict[str, Any] = {

@@ -142,6 +142,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             state["speed"] = self.server.speed
             self._json(200, state)
+        elif url.path.startswith("/files/"):
+            self._file(url.path.removeprefix("/files/"))
         elif url.path.startswith("/outside/"):
             target = self.server.outside.get(url.path.removeprefix("/outside/"))
             if target is None:
@@ -153,6 +155,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self._static("/index.html" if url.path == "/" else url.path)
+
+    def _file(self, file_id: str) -> None:
+        """A file the bot uploaded, as plain text (the postmortem is Markdown)."""
+        with self.server.ws.lock:
+            stored = self.server.ws.files.get(file_id)
+            content = stored.content if stored is not None and stored.completed else None
+        if content is None:
+            self._send(404, b"no such file", "text/plain; charset=utf-8")
+            return
+        self._send(200, content, "text/plain; charset=utf-8")
 
     def _static(self, path: str) -> None:
         match = STATIC.match(path)

@@ -199,6 +199,44 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
         _owe_at(session, policy, incident, place, pin, key(incident, "pin", place), now)
 
 
+# How the bot remembers the latest update reminder in the incident channel (to close it later).
+REMINDER = "update_reminder"
+
+
+def remind(
+    session: Session, policy: Policy, incident: Incident, cause: str, now: datetime, **data: Any
+) -> None:
+    """The update reminder in the incident channel, remembered so that it can be closed (its
+    buttons gone) when an update or the next reminder comes: reminders never pile up live. The
+    caller closes the one before first (:func:`close_reminder`)."""
+    effect = Post(place=INCIDENT, message="update_reminder", data=data, record_as=REMINDER)
+    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "update_reminder"), now)
+    external.expect(session, incident.id, CHAT, REMINDER)
+
+
+def close_reminder(session: Session, policy: Policy, incident: Incident, cause: str, now: datetime) -> None:
+    """The open update reminder, if any, edited to say it is answered or superseded (no buttons)."""
+    if not _reminder_open(session, incident):
+        return
+    effect = Edit(place=INCIDENT, purpose=REMINDER, message="update_reminder_closed")
+    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "reminder-closed"), now)
+
+
+def _reminder_open(session: Session, incident: Incident) -> bool:
+    """The latest reminder has had no update after it. Called before the change that closes it
+    records its own event."""
+    latest = session.scalars(
+        select(TimelineEvent.kind)
+        .where(
+            TimelineEvent.incident_id == incident.id,
+            TimelineEvent.kind.in_(("reminder_sent", "update_posted")),
+        )
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        .limit(1)
+    ).first()
+    return latest == "reminder_sent"
+
+
 def announced_places(session: Session, incident: Incident) -> list[str]:
     """Where the incident's announcement is (posted, or owed): its external references."""
     purposes = external.purposes(session, incident.id, CHAT)

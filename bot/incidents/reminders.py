@@ -23,14 +23,13 @@ def remind_update(session: Session, policy: Policy, incident: Incident, now: dat
     every = cadence(policy, incident)
     if incident.status not in OPEN or every is None:
         return None
+    effects.close_reminder(session, policy, incident, f"remind:{now.isoformat()}", now)
     event = timeline.record(
         session, incident, "reminder_sent", now, None, commander=incident.holder(COMMANDER_ROLE)
     )
     session.flush()
     promised = incident.next_update_at.isoformat() if incident.next_update_at else None
-    effects.post(
-        session, policy, incident, effects.INCIDENT, "update_reminder", f"e{event.id}", now, promised=promised
-    )
+    effects.remind(session, policy, incident, f"e{event.id}", now, promised=promised)
     escalation.after_reminder(session, policy, incident, now)
     return now + every
 

@@ -102,6 +102,7 @@ def post_update(
     try:
         with transaction(sessions) as session:
             incident = _load_open(session, incident_id)
+            effects.close_reminder(session, policy, incident, f"update:{now.isoformat()}", now)
             previous = incident.status
             if status is not None and status.value != previous:
                 incident.status = status.value

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config.policy import Role
 from bot.db.models import OPEN, ActionItem, Incident, StatusUpdate, TimelineEvent
 from bot.durations import humanize_duration
-from bot.incidents import effects, status_page
+from bot.incidents import effects, status_page, updates
 from bot.incidents.escalation import Notice
 from bot.insights import drill_score
 from bot.rendering import Message
@@ -122,8 +123,33 @@ def _statuspage_draft(
 def _update_reminder(
     ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]
 ) -> Message:
-    i = facts(ctx.policy, incident, ctx.clock())
-    return ctx.render.message("update_reminder", i=i, promised=_when(data.get("promised")))
+    """The reminder, saying how long the incident has gone without an update and how many
+    reminders it has had since."""
+    now = ctx.clock()
+    i = facts(ctx.policy, incident, now)
+    last = updates.latest(session, incident.id)
+    since = last.at if last is not None else incident.declared_at
+    count = session.scalar(
+        select(func.count(TimelineEvent.id)).where(
+            TimelineEvent.incident_id == incident.id,
+            TimelineEvent.kind == "reminder_sent",
+            TimelineEvent.at >= since,
+        )
+    )
+    silent = humanize_duration(max(now - since, timedelta(0)))
+    return ctx.render.message(
+        "update_reminder",
+        i=i,
+        promised=_when(data.get("promised")),
+        silent=silent,
+        nth=max(int(count or 1), 1),
+    )
+
+
+def _update_reminder_closed(
+    ctx: SlackContext, session: Session, incident: Incident, data: dict[str, Any]
+) -> Message:
+    return ctx.render.message("update_reminder_closed", i=facts(ctx.policy, incident, ctx.clock()))
 
 
 def _postmortem_reminder(
@@ -211,6 +237,7 @@ RENDERERS: dict[str, Renderer] = {
     "resolution": _resolution,
     "statuspage_draft": _statuspage_draft,
     "update_reminder": _update_reminder,
+    "update_reminder_closed": _update_reminder_closed,
     "postmortem_reminder": _postmortem_reminder,
     "escalation": _escalation("escalation"),
     "private_escalation": _escalation("private_escalation"),

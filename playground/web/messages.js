@@ -82,6 +82,7 @@ export function renderMessage(msg, ctx, opts) {
   } else {
     main.append(make("div", "msg-text", mrkdwn(msg.text, ctx)));
   }
+  for (const file of msg.files || []) main.append(fileBox(file));
   if (msg.reactions && msg.reactions.length) main.append(reactions(msg, ctx, opts));
   if (!opts.inThread && msg.reply_count) {
     const link = make("a", "thread-link", `💬 ${msg.reply_count} ${msg.reply_count === 1 ? "reply" : "replies"}`);
@@ -100,4 +101,20 @@ export function renderMessage(msg, ctx, opts) {
     node.append(tools);
   }
   return node;
+}
+
+// A file the bot uploaded (the postmortem): its name, its first lines, and a link to all of it.
+function fileBox(file) {
+  const box = make("div", "file");
+  const head = make("div", "file-head");
+  head.append(make("span", "file-name", `📄 ${escapeHtml(file.title || file.name)}`));
+  const open = make("a", "file-open", "Open");
+  open.href = file.open;
+  open.target = "_blank";
+  open.rel = "noopener";
+  head.append(open);
+  const preview = make("pre", "file-preview");
+  preview.textContent = file.preview || "";
+  box.append(head, preview);
+  return box;
 }

@@ -381,3 +381,30 @@ def test_the_severity_modal_wants_a_reason_to_lower(
     ok = {"severity": ("select", "P3"), "reason": "Only one region"}
     assert fast_bot.sender.interaction(standin.view_submission_payload(state(ok), view_id=view_id)).body == ""
     standin.wait_for("chat.postMessage", lambda c: "lowered the severity from P2 to P3" in c.args["text"])
+
+
+def test_a_new_reminder_closes_the_one_before_and_says_how_long_it_has_been(
+    standin: SlackStandIn, fast_bot: RunningBot, database_url: str
+) -> None:
+    incident = declare(standin, fast_bot, database_url, "P1 Checkout is down")
+    channel = incident.channel_id or ""
+
+    def reminders() -> list[dict[str, Any]]:
+        return [m for m in standin.messages(channel) if ":alarm_clock:" in json.dumps(m.get("blocks"))]
+
+    deadline = time.monotonic() + 4 * CADENCE
+    while len(reminders()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    wait_settled(database_url)
+    first, second = reminders()[:2]
+    assert '"update_open"' not in json.dumps(first["blocks"])  # closed: no live buttons
+    assert "followed by a newer reminder" in json.dumps(first["blocks"])
+    assert '"update_open"' in json.dumps(second["blocks"])
+    assert "(reminder 2)" in second["text"] and "no update on" in second["text"]
+    check_message({"text": second["text"], "blocks": second["blocks"]})
+
+    payload = standin.slash_command_payload(text="update Pool raised, watching", channel_id=channel)
+    fast_bot.sender.command(payload)
+    wait_settled(database_url)
+    latest = next(m for m in reminders() if m["ts"] == second["ts"])
+    assert '"update_open"' not in json.dumps(latest["blocks"])  # answered by the update

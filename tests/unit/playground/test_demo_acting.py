@@ -203,3 +203,17 @@ def test_a_follow_up_becomes_a_ticket_and_the_comms_lead_publishes_the_status_pa
     assert acting.submit("U0CAROL", view["id"], values).ok
     public = until(lambda: "We are on it." in (page := fetch(f"{demo.url}outside/status-page")) and page)
     assert "Checkout errors (INC-" in public
+
+
+def test_the_postmortem_the_bot_uploads_can_be_read_on_the_page(demo: Demo) -> None:
+    acting = desk(demo)
+    assert acting.command("U0ALICE", "C0INCRESP", "/incident declare P1 Checkout is down").ok
+    channel = incident_channel(demo)
+    until(lambda: seen(demo, "U0ALICE", channel)["channel"]["messages"])
+    assert acting.command("U0ALICE", channel, "/incident postmortem").ok
+    shared = until(
+        lambda: [m for m in seen(demo, "U0ALICE", channel)["channel"]["messages"] if m.get("files")]
+    )[0]["files"][0]
+    assert "Checkout is down" in shared["preview"]  # its first lines, shown under the message
+    whole = fetch(f"{demo.url}{shared['open'].lstrip('/')}")
+    assert whole.startswith(shared["preview"].splitlines()[0]) and len(whole) > len(shared["preview"])
