@@ -160,24 +160,22 @@ class Demo:
                 "status-page": self.status_page.url,
                 "tickets": f"{self.github.url}{self.github.repo}/issues",
             }
+            drill = self.options.drill
+            if drill:
+                self._check_drill(drill)
             self._page = PageServer(
-                self.standin.workspace,
-                self.desk,
-                port=self.options.port,
-                speed=self.options.speed,
-                outside=outside,
-            )
+                self.standin.workspace, self.desk, port=self.options.port, speed=self.options.speed,
+                outside=outside, on_first_visit=(lambda: self._start_drill(drill)) if drill else None,
+            )  # fmt: skip
         except OSError as exc:
             raise DemoError(
                 f"cannot listen on 127.0.0.1:{self.options.port} ({exc.strerror or exc}); "
                 "choose another port with --port"
             ) from None
         self._page.start()
-        if self.options.drill:
-            self._start_drill(self.options.drill)
 
-    def _start_drill(self, scenario: str) -> None:
-        """Alice, on call, starts the drill in #incident-response; a bad name is one line."""
+    def _check_drill(self, scenario: str) -> None:
+        """A scenario the policy knows; a bad name is one line."""
         from bot.errors import InputError
         from bot.incidents.scenarios import find
 
@@ -185,6 +183,10 @@ class Demo:
             find(self._policy(), scenario)
         except InputError as error:
             raise DemoError(str(error)) from None
+
+    def _start_drill(self, scenario: str) -> None:
+        """Alice, on call, starts the drill in #incident-response when the first person opens the
+        page: its clock starts when someone can take part."""
         channel = self.standin.channel("incident-response")
         assert self.desk is not None and channel is not None
         self.desk.command("U0ALICE", channel["id"], f"/incident drill {scenario}")

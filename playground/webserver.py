@@ -75,8 +75,12 @@ class PageServer(ThreadingHTTPServer):
         port: int = 0,
         speed: float = 1.0,
         outside: dict[str, str] | None = None,
+        on_first_visit: Callable[[], None] | None = None,
     ):
         self.ws, self.desk, self.speed = ws, desk, speed
+        # run once, when the page is first opened (a drill starts when someone can take part)
+        self._first_visit = on_first_visit
+        self._visited = threading.Lock()
         # the pages of the demo's outside systems (the public status page, the tickets), by name
         self.outside = outside or {}
         self.changes: ChangeCounter = ws.changes
@@ -89,6 +93,13 @@ class PageServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    def visited(self) -> None:
+        """The page asked for its state: the first time, what waits for a visitor starts."""
+        with self._visited:
+            start, self._first_visit = self._first_visit, None
+        if start is not None:
+            start()
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(
@@ -132,6 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/events":
             self._events()
         elif url.path == "/api/state":
+            self.server.visited()
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             try:
                 state = page_state(

@@ -13,7 +13,12 @@ def add_drill_parser(sub: Any) -> None:
     drill.add_argument("scenario", nargs="?", help="the scenario, e.g. database-connections")
     drill.add_argument("--list", action="store_true", help="list the scenarios")
     drill.add_argument("--port", type=int, default=8000, help="the page's port (0: any free port)")
-    drill.add_argument("--speed", type=float, default=60.0, help="time runs N times faster (default 60)")
+    drill.add_argument(
+        "--speed",
+        type=float,
+        default=5.0,
+        help="time runs N times faster (default 5: people can take part)",
+    )
     drill.add_argument("--policy", type=Path, help="a policy file (default: the demo's own)")
 
 

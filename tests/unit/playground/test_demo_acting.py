@@ -217,3 +217,17 @@ def test_the_postmortem_the_bot_uploads_can_be_read_on_the_page(demo: Demo) -> N
     assert "Checkout is down" in shared["preview"]  # its first lines, shown under the message
     whole = fetch(f"{demo.url}{shared['open'].lstrip('/')}")
     assert whole.startswith(shared["preview"].splitlines()[0]) and len(whole) > len(shared["preview"])
+
+
+def test_a_drill_starts_when_the_page_is_first_opened(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with Demo(DemoOptions(port=0, speed=60, drill="database-connections")) as running:
+        time.sleep(1)
+        assert not [c for c in running.standin.calls("conversations.create")]  # nobody is looking yet
+        fetch(f"{running.url}api/state?user=U0ALICE")
+        until(lambda: running.standin.calls("conversations.create"))
+        fetch(f"{running.url}api/state?user=U0BOB")
+        time.sleep(0.5)
+        assert len(running.standin.calls("conversations.create")) == 1  # once, not per visit
