@@ -311,3 +311,17 @@ def test_the_announcement_follows_the_status_and_a_resolved_one_has_no_role_butt
     for live in ('"role_take"', '"role_release"', '"role_assign"'):
         assert live not in text  # the final roles, nothing to press
     assert "*Tech Lead:* <@U0BOB>" in text
+
+
+def test_a_drills_reply_and_resolution_say_drill_and_promise_no_postmortem() -> None:
+    item = incident("Game day")
+    item.is_drill = True
+    item.status, item.resolved_at, item.summary = "Resolved", NOW, "Practised."
+    i = facts(POLICY, item, NOW)
+    resolution = Renderer().message("resolution", i=i, postmortem_within="2 days")
+    check_message(resolution)
+    shown = json.dumps(resolution.blocks, ensure_ascii=False)
+    assert resolution.text.startswith("🧪 DRILL") and "no postmortem is owed" in shown
+    assert "A postmortem will be published" not in shown
+    reply = Renderer().message("declared_reply", i=i, failures=[])
+    assert reply.text.startswith("🧪 DRILL") and "DRILL" in json.dumps(reply.blocks, ensure_ascii=False)
