@@ -176,6 +176,13 @@ class Desk:
         return Done(False, f"the app answered HTTP {reply.status}")
 
     # ----------------------------------------------------------------- modals
+    def reload(self, user: str) -> Done:
+        """The page was loaded again: as in Slack, an open form and private replies are gone."""
+        self.sync()
+        self.modals.clear(user)
+        self.replies.forget(user)
+        return Done()
+
     def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Done:
         self.sync()
         if self.modals.top(user) != view_id:

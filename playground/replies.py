@@ -103,6 +103,15 @@ class Replies:
             channel.ephemerals[:] = [m for m in channel.ephemerals if m is not found]
             channel.messages[:] = [m for m in channel.messages if m is not found]
 
+    def forget(self, user: str) -> None:
+        """Every private reply ``user`` sees, gone (a reload in Slack does that)."""
+        with self._lock:
+            self._items = [i for i in self._items if i["ephemeral_user"] != user]
+        with self._ws.lock:
+            for channel in self._ws.channels.values():
+                channel.ephemerals[:] = [m for m in channel.ephemerals if m.get("ephemeral_user") != user]
+        self._ws.changes.bump()
+
     def for_user(self, user: str, channel: str) -> list[dict[str, Any]]:
         """The replies ``user`` sees in ``channel`` (a copy), oldest first."""
         with self._lock:

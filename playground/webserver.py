@@ -60,6 +60,7 @@ ACTS: dict[str, Callable[[Desk, str, dict[str, Any]], Done]] = {
     ),
     "shortcut": lambda d, u, b: d.shortcut(u, _text(b, "channel"), _text(b, "message_ts")),
     "alert": lambda d, u, b: d.alert(_text(b, "urgency")),
+    "reload": lambda d, u, b: d.reload(u),
 }
 
 

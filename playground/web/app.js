@@ -4,7 +4,7 @@
 import { make } from "./elements.js";
 import { renderMessage } from "./messages.js";
 import { ModalView } from "./modal.js";
-import { escapeHtml, textObject } from "./mrkdwn.js";
+import { escapeHtml, textObject, zoned } from "./mrkdwn.js";
 import { renderClock, renderHeader, renderPeople, renderSidebar } from "./sidebar.js";
 
 const $ = (id) => document.getElementById(id);
@@ -109,6 +109,20 @@ async function refresh() {
   }
 }
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+  "October", "November", "December"];
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+// "Today", "Yesterday" or "Friday, December 4th"-like, in the person's time zone.
+function dayLabel(seconds, ctx) {
+  const z = zoned(seconds, ctx.tz);
+  const today = zoned(ctx.now, ctx.tz);
+  const days = (Date.UTC(today.year, today.month, today.day) - Date.UTC(z.year, z.month, z.day)) / 86400000;
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  return `${WEEKDAYS[new Date(Date.UTC(z.year, z.month, z.day)).getUTCDay()]}, ${MONTHS[z.month]} ${z.day}`;
+}
+
 function isTop(msg) {
   return !msg.thread_ts || msg.thread_ts === msg.ts;
 }
@@ -118,12 +132,22 @@ function fill(list, messages, ctx, opts, keepBottom) {
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const before = list.rendered || new Map();
   const after = new Map();
-  const nodes = messages.map(([msg, ephemeral]) => {
+  const nodes = [];
+  let lastDay = null;
+  for (const [msg, ephemeral] of messages) {
+    const day = opts.inThread ? null : dayLabel(Number(msg.ts), ctx);
+    if (day && day !== lastDay) { // a divider where the day changes, as Slack draws it
+      const dayKey = `day:${day}`;
+      const divider = before.get(dayKey) || make("div", "day-divider", `<span>${escapeHtml(day)}</span>`);
+      after.set(dayKey, divider);
+      nodes.push(divider);
+      lastDay = day;
+    }
     const key = JSON.stringify([msg, ephemeral, ctx.me, ctx.tz, opts.channel, !!opts.inThread]);
     const node = before.get(key) || renderMessage(msg, ctx, { ...opts, ephemeral });
     after.set(key, node);
-    return node;
-  });
+    nodes.push(node);
+  }
   list.rendered = after;
   const same = nodes.length === list.children.length && nodes.every((node, i) => list.children[i] === node);
   if (!same) list.replaceChildren(...nodes);
@@ -216,7 +240,10 @@ function start() {
     const elapsed = ((performance.now() - app.fetchedAt) / 1000) * (app.state.speed || 1);
     renderClock($("clock"), { ...app.state, now: app.state.now + elapsed }, context(app.state));
   }, 1000);
-  refresh();
+  // a reload, as in Slack: the open form and the private replies of before are gone
+  fetch("/api/act", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: app.me, kind: "reload" }),
+  }).catch(() => {}).finally(refresh);
 }
 
 start();

@@ -231,3 +231,21 @@ def test_a_test_alert_from_the_page_lands_in_ops_alerts_and_becomes_an_incident(
     expect(page.locator("#channels a.ch", has_text="inc-")).to_have_count(1, timeout=WAIT)
     expect(alert).to_contain_text("Linked to", timeout=WAIT)  # the alert's message shows its incident
     assert problems == []
+
+
+def test_a_reload_drops_the_open_form_and_private_replies_and_days_are_divided(
+    demo_url: str, browser: BrowserContext
+) -> None:
+    page = browser.new_page()
+    page.goto(demo_url)
+    say(page, "/incident help")
+    expect(page.locator("#messages .msg", has_text="Incident bot commands")).not_to_have_count(
+        0, timeout=WAIT
+    )
+    say(page, "/incident declare")
+    expect(page.locator("#modal-root .modal")).to_be_visible(timeout=WAIT)
+    page.reload()  # as in Slack: the form and the private replies are gone, the page answers clicks
+    expect(page.locator("#modal-root")).to_be_hidden(timeout=WAIT)
+    expect(page.locator("#messages .msg", has_text="Incident bot commands")).to_have_count(0, timeout=WAIT)
+    say(page, "/incident declare P2 Search is slow")
+    expect(page.locator("#messages .day-divider", has_text="Today")).to_have_count(1, timeout=WAIT)

@@ -25,6 +25,9 @@ CADENCE = 3.0
 # Between two posts as Slack receives them: a cadence, less however late the first one reached Slack
 # (never due early, but a post may spend a moment in delivery on a busy machine).
 EARLIEST_GAP = CADENCE - 1.0
+# How late a reminder may reach Slack on a busy machine (delivery shares two cores with the tests);
+# far below the 60 s tick the test runs with, so a reminder that waited for the tick still fails it.
+LATE = 4.0
 POLICY = f"""
 severities:
   - {{key: P1, label: Critical, response_target: 15m, update_cadence: {int(CADENCE)}s}}
@@ -144,8 +147,9 @@ def test_a_reminder_goes_when_due_not_at_the_next_tick(
         while len(reminders(standin, incident.channel_id)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         first, second = reminders(standin, incident.channel_id)[:2]
-        assert CADENCE - 0.2 <= first - start <= CADENCE + 1.5  # told at the declare's commit
-        assert EARLIEST_GAP <= second - first <= CADENCE + 1.5  # told by the run that sent the first
+        # on time, not at the next tick 60 s later (the slack allows for a busy machine's delivery)
+        assert CADENCE - 0.2 <= first - start <= CADENCE + LATE  # told at the declare's commit
+        assert EARLIEST_GAP <= second - first <= CADENCE + LATE  # told by the run that sent the first
     finally:
         assert bot.stop() == 0, bot.log()
     assert "Traceback" not in bot.log() and "WARNING" not in bot.log(), bot.log()
