@@ -388,12 +388,14 @@ def bookmark(
     _owe_at(session, policy, incident, INCIDENT, effect, key(incident, "bookmark", title.lower()), now)
 
 
-def channel_coming(session: Session, incident: Incident) -> bool:
-    """The incident's channel is owed and not made yet (its creation has not failed)."""
+def channel_coming(session: Session, incident: Incident, but: int | None = None) -> bool:
+    """The incident's channel is owed and not made yet (its creation has not failed); ``but``: an
+    effect not to count (the creation being reported on)."""
     query = select(OutboxEffect.id).where(
         OutboxEffect.incident_id == incident.id,
         OutboxEffect.kind == CreateChannel.KIND,
         OutboxEffect.state == "pending",
+        OutboxEffect.id != (but if but is not None else -1),
     )
     return session.scalars(query).first() is not None
 
@@ -421,7 +423,7 @@ def report_undelivered(
     channel_gone = lane_name == lane(policy, incident, INCIDENT) and place_gone
     if incident.channel_id and not channel_gone:
         post(session, policy, incident, INCIDENT, "undelivered", cause, now, aside=True, **data)
-    elif incident.channel_id is None and channel_coming(session, incident):
+    elif incident.channel_id is None and channel_coming(session, incident, but=effect_id):
         # in line behind the channel's creation: said in the channel once it exists
         post(session, policy, incident, INCIDENT, "undelivered", cause, now, **data)
     elif incident.channel_id is None:  # no channel (its creation failed): said under the announcement

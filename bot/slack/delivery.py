@@ -255,12 +255,13 @@ class Deliverer:
                 refresh = outbox.pending(session, payload.refreshed_by)
                 incident = session.get_one(Incident, incident.id)  # read after the edit: shows its change
         thread = payload.thread
-        if payload.place != effects.INCIDENT and not payload.record_as and incident.channel_id is None:
+        waits = not payload.record_as and not payload.data.get("report")  # reports go at once
+        if payload.place != effects.INCIDENT and waits and incident.channel_id is None:
             with ctx.sessions() as session:
                 if effects.channel_coming(session, incident):
                     raise ChannelComing()  # it names the channel: sent once the channel exists
         if payload.place == effects.INCIDENT and incident.channel_id is None:
-            if payload.record_as:  # its announcement: the one in the announcement channel shows it
+            if payload.record_as == effects.PURPOSE[effects.INCIDENT]:  # the announcement channel's shows it
                 raise NoChannel()
             # Slack refused to create the channel: what it owes goes to the announcement's thread
             place, thread = effects.ANNOUNCEMENTS, effects.ANNOUNCEMENTS

@@ -273,14 +273,14 @@ def test_leadership_gets_one_post_per_p1_and_it_has_no_role_buttons(
 ) -> None:
     policy = tmp_path / "policy.yml"
     policy.write_text(
-        "escalation:\n  targets:\n    cto: {users: [U0ERIN], channels: ['#leadership']}\n"
+        "escalation:\n  targets:\n    cto: {users: [U0DAVE], channels: ['#leadership']}\n"
         "  severities:\n    P1: {at_declare: [cto]}\n"
     )
     running = start_bot(tmp_path, bot_env(standin, database_url, INCIDENT_BOT_CONFIG=str(policy)))
     try:
         payload = standin.slash_command_payload(text="declare P1 Checkout is down", user_id="U0ALICE")
         running.sender.command(payload)
-        standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ERIN", timeout=10)  # CTO told
+        standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0DAVE", timeout=10)  # CTO told
         wait_settled(database_url)
         posts = [c for c in standin.calls("chat.postMessage") if c.ok and "leader" in str(c.args["channel"])]
         assert len(posts) == 1, [p.args["text"] for p in posts]  # the announcement, not a second card
