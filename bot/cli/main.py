@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.app.startup import StartupError
+from bot.cli.backup import add_backup_parser, cmd_backup
 from bot.cli.drill import add_drill_parser, cmd_drill
 from bot.cli.outbox import add_outbox_parser, cmd_outbox
 from bot.cli.report import add_report_parser, cmd_report
@@ -229,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_outbox_parser(sub)
     add_drill_parser(sub)
+    add_backup_parser(sub)
     demo = sub.add_parser("demo", help="try the bot without Slack: a workspace page on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8000, help="the page's port (0: any free port)")
     demo.add_argument("--speed", type=float, default=1.0, help="time runs N times faster (60: 1 min/s)")
@@ -239,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handlers = {"run": cmd_run, "db": cmd_db_upgrade, "config": cmd_config_check, "export": cmd_export}
-    handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox, drill=cmd_drill)
+    handlers.update(report=cmd_report, demo=cmd_demo, outbox=cmd_outbox, drill=cmd_drill, backup=cmd_backup)
     try:
         code = handlers[args.command](args)
         sys.stdout.flush()  # here, so that a reader gone away is handled below and not at exit

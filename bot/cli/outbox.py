@@ -30,6 +30,11 @@ def add_outbox_parser(sub: Any) -> None:
         "--retry-failed", action="store_true", help="owe every failed effect again, in their original order"
     )
     listing.add_argument("--incident", metavar="INC-…", help="with --retry-failed: only this incident's")
+    listing.add_argument(
+        "--restored",
+        action="store_true",
+        help="after restoring a backup: look for what is owed before making it again (never twice)",
+    )
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -42,6 +47,11 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             return _retry(sessions, args.retry)
         if args.retry_failed:
             return _retry_failed(sessions, args.incident)
+        if args.restored:
+            with transaction(sessions) as session:
+                marked = outbox.restored(session)
+            print(f"{marked} effects owed are in doubt: each is looked for before it is made again.")
+            return 0
         if args.incident:
             print("incident-bot: --incident goes with --retry-failed", file=sys.stderr)
             return 2

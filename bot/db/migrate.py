@@ -185,7 +185,14 @@ def backup_sqlite(path: Path, name: str) -> Path:
     while target.exists():
         target = path.with_name(f"{name}.{n}")
         n += 1
-    source = sqlite3.connect(path)
+    copy_sqlite(path, target)
+    return target
+
+
+def copy_sqlite(path: Path, target: Path) -> None:
+    """A consistent copy of the SQLite database at ``path`` (with what its WAL holds) at ``target``:
+    SQLite's online backup, so a running bot keeps writing while it is made."""
+    source = sqlite3.connect(path, timeout=30)
     try:
         copy = sqlite3.connect(target)
         try:
@@ -194,7 +201,6 @@ def backup_sqlite(path: Path, name: str) -> Path:
             copy.close()
     finally:
         source.close()
-    return target
 
 
 def without_history(database_url: str) -> list[str]:

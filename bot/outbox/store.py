@@ -418,3 +418,13 @@ def undelivered(session: Session, limit: int = 200) -> list[OutboxEffect]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def restored(session: Session) -> int:
+    """After a restore from a backup: everything still owed may have been delivered by the bot that
+    ran on after the backup was taken, so each is in doubt (looked for before it is made again).
+    Returns how many effects that is."""
+    result = session.execute(
+        update(OutboxEffect).where(OutboxEffect.state == "pending").values(in_doubt=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -195,3 +195,15 @@ def test_effects_owed_together_are_written_in_order_around_an_edit(sessions: ses
         pass
     with sessions() as session:
         assert outbox.backlog(session).pending == 0  # a failed change owes nothing
+
+
+def test_after_a_restore_what_is_owed_is_looked_for_first(sessions: sessionmaker[Session]) -> None:
+    owe(sessions, "sent", lane="channel:a")
+    owe(sessions, "owed", lane="channel:b")
+    sent = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert sent is not None and sent.key == "sent"
+    outbox.delivered(sessions, sent, NOW, {"ts": "1"}, PACE)
+    with transaction(sessions) as session:
+        assert outbox.restored(session) == 1  # only what is still owed
+    owed = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert owed is not None and owed.key == "owed" and owed.in_doubt
