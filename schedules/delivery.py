@@ -25,6 +25,7 @@ from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
 from bot.outbox.holds import Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
+from bot.runtime import logs
 from bot.runtime.context import Context
 from schedules.holds import REFRESH, HoldKeeper
 
@@ -211,7 +212,8 @@ class DeliveryWorkers:
                 continue
             self._held[claimed.id] = claimed
             try:
-                outcome = run_one(self.ctx, claimed)
+                with logs.working_on(claimed.key):
+                    outcome = run_one(self.ctx, claimed)
                 if isinstance(outcome, Held) and outcome.holds:
                     self.holds.changed()
             except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried

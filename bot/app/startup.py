@@ -15,13 +15,15 @@ import logging
 import re
 import socket
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from logging.handlers import MemoryHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+
+from bot.runtime import logs
 
 if TYPE_CHECKING:
     from bot.app.factory import BotApp
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 URL_EXAMPLES = "sqlite:///incident-bot.db or postgresql+psycopg://user:password@host:5432/db"
 POSTGRES_EXTRA = "pip install 'incident-bot[postgres]'"
 START_TIMEOUT = 10.0  # seconds to wait for the database at start-up (a slow network, a cold server)
@@ -44,11 +45,14 @@ class StartupError(Exception):
 class HeldLogs:
     """The log lines of start-up, held until the bot serves (or dropped if it cannot start)."""
 
-    def __init__(self, level: int) -> None:
+    def __init__(self, level: int, kind: str = "text", secrets: Iterable[str] = ()) -> None:
         self.level = level
         self.output = logging.StreamHandler()
-        self.output.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.output.setFormatter(logs.formatter(kind))
         self.held = MemoryHandler(capacity=100_000, flushLevel=logging.CRITICAL + 1, target=self.output)
+        redact = logs.Redact(secrets)  # on both: a held line is hidden before it waits
+        self.output.addFilter(redact)
+        self.held.addFilter(redact)
         root = logging.getLogger()
         root.setLevel(level)
         root.addHandler(self.held)
@@ -349,7 +353,7 @@ def run(settings: Settings, policy: Policy) -> None:
 
     from bot.app.factory import create_app
 
-    logs = HeldLogs(log_level(settings.log_level))
+    held = HeldLogs(log_level(settings.log_level), settings.log_format, settings.secrets())
     try:
         prepared = prepare_database(settings.database_url, max(START_TIMEOUT, settings.database_timeout))
         if prepared.copy is not None:
@@ -367,10 +371,10 @@ def run(settings: Settings, policy: Policy) -> None:
             bot.close(timeout=1)
             raise
     except StartupError:
-        logs.drop()
+        held.drop()
         raise
     except BaseException:
-        logs.release()  # a bug: what was logged, then its traceback
+        held.release()  # a bug: what was logged, then its traceback
         raise
-    logs.release()
+    held.release()
     serve()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +102,9 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Threads for work after the ack (opening forms, replies)"
     )
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text (readable lines) or json (one JSON object a line)"
+    )
 
     @field_validator("slack_api_url", "pagerduty_api_url", "github_api_url", "jira_url", "statuspage_api_url")
     @classmethod
@@ -111,6 +115,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    def secrets(self) -> list[str]:
+        """Every secret the settings hold: never written to a log."""
+        return [
+            self.slack_bot_token, self.slack_app_token or "", self.slack_signing_secret,
+            self.pagerduty_webhook_secret, self.alerts_token, self.pagerduty_api_token, self.jira_api_token,
+            self.jira_pat, self.github_token, self.linear_api_key, self.statuspage_api_key,
+        ]  # fmt: skip
 
     @property
     def socket_mode(self) -> bool:
