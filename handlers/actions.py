@@ -123,7 +123,7 @@ def submit_item(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         allowed_incident(ctx, incident_id, user)
         return add(ctx, incident_id, user, _parse_view(ctx, body), f"view:{view['id']}")
 
-    saved = save_form(ack, "text", save)
+    saved = save_form(ctx, ack, "text", save)
     if saved is REFUSED:
         return
     ack()

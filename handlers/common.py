@@ -105,6 +105,7 @@ def trusted_notice(ctx: SlackContext, *lines: str) -> Message:
 
 
 def refusal_notice(ctx: SlackContext, refusal: Refusal, *more: str) -> Message:
+    ctx.metrics.refusals.labels(refusal.reason).inc()
     return trusted_notice(ctx, refusals.word(refusal), *more)
 
 
@@ -127,7 +128,7 @@ class Refused:
 REFUSED = Refused()
 
 
-def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
+def save_form(ctx: SlackContext, ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
     """Validate and commit a form's submission before it is acknowledged.
 
     Bad input answers the form with its field errors; a refusal or a database outage with an error
@@ -139,6 +140,7 @@ def save_form(ack: Ack, first_field: str, save: Callable[[], T]) -> T | Refused:
     except InputError as error:
         ack(response_action="errors", errors=error.fields)
     except Refusal as refusal:
+        ctx.metrics.refusals.labels(refusal.reason).inc()
         ack(response_action="errors", errors={first_field: _plain(refusals.word(refusal))})
     except (BadPayload, NotFound) as stale:
         log.warning("refused a form (%s)", stale)

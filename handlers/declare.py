@@ -72,6 +72,7 @@ def submit_declare(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     """Validate and commit the declaration, then close the form; its Slack side is owed."""
     ctx = bot(context)
     saved = save_form(
+        ctx,
         ack,
         "title",
         lambda: declaring.declare(ctx.sessions, ctx.policy, _declaration(ctx, body), ctx.clock()),

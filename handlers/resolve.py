@@ -88,7 +88,7 @@ def submit_resolve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
             **_fields(body),
         )
 
-    if save_form(ack, "summary", save) is not REFUSED:
+    if save_form(ctx, ack, "summary", save) is not REFUSED:
         ack()
 
 

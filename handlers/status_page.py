@@ -76,5 +76,5 @@ def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             is_admin=is_admin(ctx, user), source_key=f"view:{view['id']}",
         )  # fmt: skip
 
-    if save_form(ack, "name", save) is not REFUSED:
+    if save_form(ctx, ack, "name", save) is not REFUSED:
         ack()

@@ -170,7 +170,7 @@ def submit_update(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             )
         )
 
-    if save_form(ack, "text", save) is not REFUSED:
+    if save_form(ctx, ack, "text", save) is not REFUSED:
         ack()
 
 
@@ -195,7 +195,7 @@ def submit_severity(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
         return _closed_is_a_field_error(change)
 
-    if save_form(ack, "severity", save) is not REFUSED:
+    if save_form(ctx, ack, "severity", save) is not REFUSED:
         ack()
 
 

@@ -38,6 +38,8 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
     assert found is not None, f"claimed {claimed.kind!r} without an adapter for it"
     adapter, kind = found
     payload: Effect | None = None
+    if claimed.in_doubt:
+        ctx.metrics.in_doubt.labels(claimed.kind).inc()
     try:
         payload = kind.payload.model_validate(claimed.payload)
         outcome = kind.deliver(claimed, payload)
@@ -56,7 +58,15 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
         # it may have reached the other side before the failure: look before sending it again
         outcome = Again(after, f"{type(exc).__name__}: {exc}", in_doubt=kind.creates, transient=busy)
     record(ctx, claimed, adapter, kind, payload, outcome)
+    _count(ctx, claimed.kind, outcome)
     return outcome
+
+
+def _count(ctx: Context, kind: str, outcome: Outcome) -> None:
+    name = {Done: "done", Again: "again", Held: "held", Failed: "failed"}[type(outcome)]
+    ctx.metrics.deliveries.labels(kind, name).inc()
+    if isinstance(outcome, Again) and ("429" in outcome.error or "ratelimited" in outcome.error):
+        ctx.metrics.rate_limited.labels(kind).inc()
 
 
 def record(

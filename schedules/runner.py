@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.db.engine import transaction
 from bot.db.health import is_contention
@@ -59,6 +60,8 @@ def run_next(ctx: Context) -> bool:
             session.delete(row)
             return True
         incident = session.get_one(Incident, row.incident_id)
+        due, kind, key = row.due_at, row.kind, row.key
+        before = _escalated(session, incident.id) if kind == work.ESCALATION else 0
         try:
             with session.begin_nested():
                 again = job(session, ctx.policy, incident, row, now)
@@ -70,8 +73,22 @@ def run_next(ctx: Context) -> bool:
             work.failed(row, repr(exc), now + backoff)
             return True
         work.done(session, row, again)
-        log.info("%s: %s handled", incident.ref, row.kind.replace("_", " "))
+        log.info("%s: %s handled", incident.ref, kind.replace("_", " "))
+        fired = kind == work.ESCALATION and _escalated(session, incident.id) > before
+    # what the people who run the bot watch, once it is committed
+    if kind == work.UPDATE_REMINDER and again is not None:  # sent (None: nothing was due any more)
+        ctx.metrics.reminders.inc()
+        ctx.metrics.reminder_lateness.observe(max((now - due).total_seconds(), 0.0))
+    if fired:
+        ctx.metrics.escalations.labels("at_declare" if key.endswith(":declare") else "tier").inc()
     return True
+
+
+def _escalated(session: Session, incident_id: int) -> int:
+    query = select(func.count(TimelineEvent.id)).where(
+        TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "escalated"
+    )
+    return int(session.scalar(query) or 0)
 
 
 class _TickStillRunning(logging.Filter):
@@ -189,7 +206,7 @@ def safe_tick(ctx: Context, overviews: Overviews | None = None) -> datetime | No
     """A tick that survives a database outage quietly (one warning, one line when it is back).
     Returns when the next row comes due, as ``tick`` does (None after a failure)."""
     try:
-        with background():  # a request waiting for its ack goes first
+        with background(), ctx.metrics.tick_seconds.time():  # a request waiting for its ack goes first
             soonest = tick(ctx)
             if overviews is not None:
                 overviews.refresh(ctx)

@@ -61,13 +61,16 @@ def intake(ctx: Context) -> Callable[[dict[str, Any], StartResponse], Iterable[b
                 checks.bearer(secret, environ.get("HTTP_AUTHORIZATION"))
         except checks.Unverified as unverified:
             log.warning("refused an alert on /alerts/%s: %s", source, unverified)
+            ctx.metrics.alerts.labels(source, "refused").inc()
             return _answer(start_response, "401 Unauthorized", {"error": str(unverified)})
         try:
             data = json.loads(body.decode("utf-8"))
             signals = PARSERS[source](data)
         except (UnicodeDecodeError, ValueError):
+            ctx.metrics.alerts.labels(source, "refused").inc()
             return _answer(start_response, "400 Bad Request", {"error": "the body is not JSON"})
         except checks.Malformed as malformed:
+            ctx.metrics.alerts.labels(source, "refused").inc()
             return _answer(start_response, "400 Bad Request", {"error": str(malformed)})
         try:
             received = alerts.receive(ctx.sessions, ctx.policy, signals, ctx.clock())
@@ -79,6 +82,7 @@ def intake(ctx: Context) -> Callable[[dict[str, Any], StartResponse], Iterable[b
             return _answer(
                 start_response, "503 Service Unavailable", {"error": "nothing was saved; send it again"}
             )
+        ctx.metrics.alerts.labels(source, "taken").inc()
         answer = {"taken": received.taken, "repeated": received.repeated, "declared": received.declared}
         if not signals:
             answer["ignored"] = "not an incident event"

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, utcnow
 from bot.config.policy import Policy
 from bot.config.settings import Settings
 from bot.db.engine import make_engine, make_session_factory
+from bot.db.models import OPEN, Incident
 from bot.incidents import work
 from bot.integrations.pager.adapter import Pagers
 from bot.integrations.pagerduty.adapter import PagerDutyRest
@@ -27,11 +29,13 @@ from bot.integrations.statuspage.client import StatusPage
 from bot.integrations.statuspage.components import Components
 from bot.integrations.trackers.adapter import Tickets, tracker_client
 from bot.integrations.trackers.spec import Tracker
+from bot.outbox import store as outbox
 from bot.outbox.adapters import Registry
 from bot.outbox.store import OWED
 from bot.rendering import Renderer
 from bot.runtime.context import Context
 from bot.runtime.in_flight import InFlight
+from bot.runtime.metrics import Metrics
 from bot.slack.client import make_web_client
 from bot.slack.context import SlackContext
 from bot.slack.delivery import Deliverer
@@ -112,13 +116,32 @@ class _QuietAboutOurClient(logging.Filter):
 class _CountedApp(App):
     """Bolt's app, counting the requests in flight (background work gives way to them)."""
 
-    def __init__(self, in_flight: InFlight, **kwargs: Any) -> None:
+    def __init__(self, in_flight: InFlight, metrics: Metrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._in_flight = in_flight
+        self._in_flight, self._metrics = in_flight, metrics
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        kind = _kind(req.body)
+        start = time.perf_counter()
         with self._in_flight.request():
-            return super().dispatch(req)
+            response = super().dispatch(req)
+        self._metrics.ack_seconds.labels(kind).observe(time.perf_counter() - start)
+        self._metrics.acks.labels(kind).inc()
+        return response
+
+
+KINDS = {
+    "block_actions": "action", "view_submission": "view", "view_closed": "view", "event_callback": "event",
+    "shortcut": "shortcut", "message_action": "shortcut",
+}  # fmt: skip
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What Slack sent, for the metrics: a command, an action, a view, an event or a shortcut."""
+    if "command" in body:
+        return "command"
+    sent = str(body.get("type") or "")
+    return KINDS.get(sent, "other")
 
 
 def adapters(ctx: SlackContext, tracker: Tracker | None, page: StatusPage | None) -> Registry:
@@ -139,6 +162,19 @@ def status_page_client(settings: Settings) -> StatusPage | None:
     if not settings.publishes_status_page:
         return None
     return StatusPage(settings.statuspage_api_url, settings.statuspage_page_id, settings.statuspage_api_key)
+
+
+def _what_the_database_holds(ctx: Context) -> tuple[int, int, float, dict[str, int]]:
+    """For a scrape: the outbox backlog and the open incidents by severity."""
+    with ctx.sessions() as session:
+        backlog = outbox.backlog(session)
+        rows = session.execute(
+            select(Incident.severity, func.count(Incident.id))
+            .where(Incident.status.in_(OPEN))
+            .group_by(Incident.severity)
+        ).all()
+    age = (ctx.clock() - backlog.oldest).total_seconds() if backlog.oldest else 0.0
+    return backlog.pending, backlog.failed, max(age, 0.0), {str(s): int(n) for s, n in rows}
 
 
 def pagerduty_client(settings: Settings) -> PagerDuty | None:
@@ -176,6 +212,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     tracker, page = tracker_client(settings, policy), status_page_client(settings)
     ctx.status_page = Components(page) if page else None
     ctx.adapters = adapters(ctx, tracker, page)
+    ctx.metrics.watch(lambda: _what_the_database_holds(ctx), lambda: ctx.database.errors)
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)
@@ -183,6 +220,7 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     logging.getLogger("slack_bolt.App").addFilter(_QuietAboutOurClient())
     bolt = _CountedApp(
         ctx.in_flight,
+        ctx.metrics,
         client=slack.client,
         signing_secret=settings.slack_signing_secret or None,
         process_before_response=True,

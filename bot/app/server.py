@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
@@ -29,7 +31,7 @@ StartResponse = Callable[..., Any]
 
 def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """``POST /slack/events`` for everything Slack sends; ``GET /healthz`` for load balancers;
-    ``POST /alerts/…`` for alert senders."""
+    ``GET /metrics`` for Prometheus; ``POST /alerts/…`` for alert senders."""
     slack = guard(SlackRequestHandler(bot.bolt, path="/slack/events"), bot.ctx.settings.slack_signing_secret)
 
     def health(start_response: StartResponse) -> list[bytes]:
@@ -43,11 +45,31 @@ def wsgi_app(bot: BotApp) -> Callable[[dict[str, Any], StartResponse], Iterable[
         path = str(environ.get("PATH_INFO") or "")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return health(start_response)
+        if path == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return metrics(bot, environ, start_response)
         if path.startswith("/alerts/"):
             return alerts(environ, start_response)
         return slack(environ, start_response)
 
     return application
+
+
+def metrics(bot: BotApp, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    """Prometheus' scrape: off unless METRICS=1 or METRICS_TOKEN (then a bearer token is needed)."""
+    settings = bot.ctx.settings
+
+    def say(status: str, text: str) -> list[bytes]:
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [text.encode()]
+
+    if not settings.metrics and not settings.metrics_token:
+        return say("404 Not Found", "metrics are off: set METRICS=1 (or METRICS_TOKEN)\n")
+    if settings.metrics_token:
+        given = str(environ.get("HTTP_AUTHORIZATION") or "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {settings.metrics_token}".encode()):
+            return say("401 Unauthorized", "send Authorization: Bearer <METRICS_TOKEN>\n")
+    start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+    return [bot.ctx.metrics.scrape()]
 
 
 def health_report(bot: BotApp) -> tuple[str, dict[str, Any]]:

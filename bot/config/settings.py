@@ -102,6 +102,8 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Threads for work after the ack (opening forms, replies)"
     )
     log_level: str = Field(default="INFO")
+    metrics: bool = Field(default=False, description="Serve Prometheus metrics at GET /metrics")
+    metrics_token: str = Field(default="", description="GET /metrics needs Authorization: Bearer <this>")
     log_format: Literal["text", "json"] = Field(
         default="text", description="text (readable lines) or json (one JSON object a line)"
     )
@@ -122,6 +124,7 @@ class Settings(BaseSettings):
             self.slack_bot_token, self.slack_app_token or "", self.slack_signing_secret,
             self.pagerduty_webhook_secret, self.alerts_token, self.pagerduty_api_token, self.jira_api_token,
             self.jira_pat, self.github_token, self.linear_api_key, self.statuspage_api_key,
+            self.metrics_token,
         ]  # fmt: skip
 
     @property

@@ -48,6 +48,7 @@ class DatabaseWatch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._down_since: float | None = None
+        self.errors = 0  # database failures met, outages included (a metric)
 
     @property
     def down(self) -> bool:
@@ -58,6 +59,7 @@ class DatabaseWatch:
         if not is_outage(exc):
             return False
         with self._lock:
+            self.errors += 1
             if self._down_since is None:
                 self._down_since = time.monotonic()
                 log.warning("the database is unreachable (%s); retrying until it is back", reason(exc))

@@ -19,6 +19,7 @@ from bot.db.health import DatabaseWatch
 from bot.outbox.adapters import Registry
 from bot.rendering import Renderer
 from bot.runtime.in_flight import InFlight
+from bot.runtime.metrics import Metrics
 
 
 @dataclass(kw_only=True)
@@ -36,6 +37,8 @@ class Context:
     adapters: Registry = field(default_factory=lambda: Registry(()))
     # Wakes the delivery workers (set by the app once they exist).
     wake: Callable[[], None] = field(default=lambda: None)
+    # What the people who run the bot see at GET /metrics.
+    metrics: Metrics = field(default_factory=Metrics)
     # Tells the scheduler that committed work comes due at this time (set by the app).
     work_due: Callable[[datetime], None] = field(default=lambda _due: None)
 
