@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import InputError
 from bot.incidents import followups
@@ -40,14 +38,7 @@ log = logging.getLogger(__name__)
 
 
 def _today(ctx: SlackContext, user: str) -> date:
-    """The person's own day (their Slack time zone; the policy's when Slack does not say)."""
-    zone: tzinfo = ctx.policy.tz
-    try:
-        named = ctx.people.timezone_of(user)
-        zone = ZoneInfo(named) if named else zone
-    except (SlackApiError, ZoneInfoNotFoundError, ValueError) as exc:
-        log.info("the time zone of %s is unknown (%s); using the policy's", user, exc)
-    return ctx.clock().astimezone(zone).date()
+    return ctx.people.today(user, ctx.clock(), ctx.policy.tz)
 
 
 def _remind_at(ctx: SlackContext, due: date | None) -> datetime | None:
@@ -86,7 +77,13 @@ def action_command(ctx: SlackContext, command: Command, context: BoltContext) ->
     if incident is None:
         return not_an_incident_channel(ctx, command.name)
     if not command.args:
-        then(context, form="action", incident_id=incident.id, reply_url=command.response_url)
+        then(
+            context,
+            form="action",
+            incident_id=incident.id,
+            reply_url=command.response_url,
+            user=command.user_id,
+        )
         return None
     parsed = parse_action(command.args, _today(ctx, command.user_id))
     parsed = followups.Parsed(decode_slack_text(parsed.text), parsed.owner, parsed.due)

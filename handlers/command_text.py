@@ -14,8 +14,10 @@ from bot.text import MENTION
 
 # A first word that looks like a severity (P1, p9, SEV2) but may not be one the policy knows.
 _SEVERITY_LIKE = re.compile(r"^(?:p|sev)\d+$", re.IGNORECASE)
-# "due <when>" at the end: a date, or a few words (today, friday, in 3 days)
-_DUE = re.compile(r"\bdue\s+((?:\S+\s*){1,3})$", re.IGNORECASE)
+# where "due <when>" may start (linear: no pattern over what follows, which may be long)
+_DUE = re.compile(r"\bdue\s+", re.IGNORECASE)
+# what a person meant as a date, even when it is not one we read (12/01, in 3 dayz): said so
+_DATE_LIKE = re.compile(r"^(?:\d|in\s+\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,15 @@ def parse_fast_path(policy: Policy, text: str) -> FastPath:
 
 def parse_action(args: str, today: date) -> Parsed:
     """``<text> [@owner] [due <when>]``: a mention at the end names the owner; ``<when>`` is read
-    from ``today``, the person's own day."""
+    from ``today``, the person's own day. Only the last "due" can start the date, and only when what
+    follows names a day or looks like a date ("due to load", "due process" are the text's own)."""
     due = None
-    match = _DUE.search(args)
-    # "due process", "due to load": words that name no day and have no digit are the text's own
-    if match and (due_phrase(match.group(1), today) or any(c.isdigit() for c in match.group(1))):
-        due = parse_due(match.group(1), today)
-        args = args[: match.start()]
+    last_due = next(reversed(list(_DUE.finditer(args))), None)
+    if last_due is not None:
+        phrase = args[last_due.end() :].strip()
+        if due_phrase(phrase, today) is not None or _DATE_LIKE.match(phrase):
+            due = parse_due(phrase, today)
+            args = args[: last_due.start()]
     mentions = list(MENTION.finditer(args))
     last = mentions[-1] if mentions else None
     owner = None

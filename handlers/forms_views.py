@@ -89,7 +89,7 @@ def resolve(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def action(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
-    today = ctx.clock().astimezone(ctx.policy.tz).date().isoformat()
+    today = ctx.people.today(str(data.get("user") or ""), ctx.clock(), ctx.policy.tz).isoformat()
     return _incident_form(ctx, "action", data, text_max=followups.TEXT_MAX, today=today)
 
 
@@ -107,9 +107,17 @@ def split_draft(draft: str) -> tuple[str, str]:
     return title, "\n".join(lines).strip()
 
 
+def _impact(component: str, now: str, last: status_page.Publication | None, ended: bool) -> str:
+    """What the form offers for a component: what this incident set it to (operational again once it
+    is resolved), else its status on the page now (another incident's outage is not reset)."""
+    if last is not None and component in last.components:
+        return "operational" if ended else last.components[component]
+    return now if now in status_page.IMPACTS else "operational"
+
+
 def statuspage(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None:
-    """The publish form: prefilled from the last publication, or from the draft the first time;
-    the page's components with their impact (every one operational when resolving)."""
+    """The publish form: its title from the last publication (or the draft the first time), its
+    message from the draft of the incident's stage; the page's components with their impact."""
     incident = _incident(ctx, data)
     if incident is None:
         return None
@@ -123,13 +131,16 @@ def statuspage(ctx: SlackContext, data: dict[str, Any]) -> dict[str, Any] | None
     title, body = split_draft(draft)
     status = "resolved" if ended else incident.status.lower()
     listed = ctx.status_page.listed() if ctx.status_page else None
-    impacts = (last.components if last else {}) if not ended else {}
-    components = [(c.id, c.name, impacts.get(c.id, "operational")) for c in listed or []]
+    components = [(c.id, c.name, _impact(c.id, c.status, last, ended)) for c in listed or []]
     note = None
     if listed is None:
         note = "The page's components could not be read just now: this publication leaves them as they are."
-    elif ended and components:
-        note = "Resolved: every component is set back to operational."
+        if ended and last and last.components:
+            note = (
+                "The components could not be read just now; those this incident set go back to operational."
+            )
+    elif ended and last and last.components:
+        note = "Resolved: the components this incident set go back to operational."
     elif len(components) > SHOWN_COMPONENTS:
         note = f"The first {SHOWN_COMPONENTS} of the page's {len(components)} components are shown."
     return ctx.render.view(

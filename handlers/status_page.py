@@ -48,14 +48,27 @@ def open_form(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     button(ctx, ack, context, save)
 
 
-def components(view: dict[str, Any]) -> dict[str, str]:
-    """The impact chosen for each component the form listed."""
-    blocks = view.get("state", {}).get("values", {})
-    return {
+def components(view: dict[str, Any], last: status_page.Publication | None) -> dict[str, str]:
+    """The components this publication sets: those the person changed from what the form showed,
+    and those this incident set before (so that resolving sets them back); the others are left as
+    the page has them. Without a component list (the page did not answer), those this incident set."""
+    values = view.get("state", {}).get("values", {})
+    shown = {
+        str(b.get("block_id")).removeprefix(PREFIX): (
+            (b.get("element") or {}).get("initial_option") or {}
+        ).get("value")
+        for b in view.get("blocks") or []
+        if str(b.get("block_id") or "").startswith(PREFIX)
+    }
+    before = last.components if last else {}
+    if not shown:
+        return dict(before)
+    chosen = {
         block.removeprefix(PREFIX): forms.selected(view, block)
-        for block in blocks
+        for block in values
         if isinstance(block, str) and block.startswith(PREFIX)
     }
+    return {c: impact for c, impact in chosen.items() if impact != shown.get(c) or c in before}
 
 
 def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -65,11 +78,13 @@ def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     def save() -> object:
         incident_id = number(opened_form(ctx, body, "statuspage").get("incident_id"))
         incident = allowed_incident(ctx, incident_id, user)
+        with ctx.sessions() as session:
+            last = status_page.last(session, incident.id)
         publication = status_page.validate(
             forms.text(view, "name"),
             forms.selected(view, "status"),
             forms.text(view, "body"),
-            components(view),
+            components(view, last),
         )
         return status_page.publish(
             ctx.sessions, ctx.policy, incident.id, user, ctx.clock(), publication,

@@ -53,6 +53,15 @@ class StatusPageStandIn(StandIn):
             size = int((query.get("per_page") or ["100"])[0])
             start = (int((query.get("page") or ["1"])[0]) - 1) * size
             return 200, found[start : start + size], {}
+        if method == "GET" and rest == "incidents":  # a search: name or updates hold q
+            wanted = (query.get("q") or [""])[0].lower()
+            found = [
+                i
+                for i in self.incidents.values()
+                if wanted in i["name"].lower()
+                or any(wanted in u["body"].lower() for u in i["incident_updates"])
+            ]
+            return 200, found[: int((query.get("per_page") or ["100"])[0])], {}
         if method == "POST" and rest == "incidents":
             wrong = self._invalid(body, creating=True)
             if wrong:

@@ -389,12 +389,14 @@ def bookmark(
 
 
 def channel_coming(session: Session, incident: Incident, but: int | None = None) -> bool:
-    """The incident's channel is owed and not made yet (its creation has not failed); ``but``: an
-    effect not to count (the creation being reported on)."""
+    """The incident's channel is being made (owed, and not refused or held back so far): what names
+    it may wait a moment for it. Once Slack has refused its creation once, nothing waits for it.
+    ``but``: an effect not to count (the creation being reported on)."""
     query = select(OutboxEffect.id).where(
         OutboxEffect.incident_id == incident.id,
         OutboxEffect.kind == CreateChannel.KIND,
         OutboxEffect.state == "pending",
+        OutboxEffect.last_error.is_(None),
         OutboxEffect.id != (but if but is not None else -1),
     )
     return session.scalars(query).first() is not None

@@ -62,6 +62,7 @@ def resolve(
         if incident.status in (s.value for s in ENDED_STATUSES):
             return None
         permissions.check(policy, "resolve", incident, actor, is_admin)
+        effects.close_reminder(session, policy, incident, f"resolve:{now.isoformat()}", now)
         previous = incident.status
         incident.status = Status.RESOLVED.value
         incident.resolved_at = now

@@ -357,7 +357,14 @@ def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason
         session.execute(
             update(OutboxEffect)
             .where(*_mine(claimed))
-            .values(not_before=at, attempts=claimed.attempts - 1, last_error=reason, **_released())
+            .values(
+                not_before=at,
+                attempts=claimed.attempts - 1,
+                # nothing was sent: only an earlier attempt's doubt remains
+                in_doubt=claimed.in_doubt,
+                last_error=reason,
+                **_released(),
+            )
         )
 
 

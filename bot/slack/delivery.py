@@ -84,7 +84,7 @@ class ChannelComing(Exception):
     attempt) rather than say "channel pending" for good."""
 
 
-CHANNEL_WAIT = timedelta(seconds=0.3)
+CHANNEL_WAIT = timedelta(seconds=0.5)
 
 
 P = TypeVar("P", bound=Effect)

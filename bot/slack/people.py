@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from datetime import date, datetime, tzinfo
 from functools import cached_property, partial
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
 
 from bot.config.policy import Admins
 from bot.slack.gateway import SlackGateway
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -83,6 +90,16 @@ class People:
         user = self._cached("user", user_id, lambda: self.slack.user(user_id))
         zone = (user or {}).get("tz")
         return str(zone) if zone else None
+
+    def today(self, user_id: str, now: datetime, fallback: tzinfo) -> date:
+        """The person's own day (their Slack time zone; ``fallback`` when Slack does not say)."""
+        zone = fallback
+        try:
+            named = self.timezone_of(user_id) if user_id else None
+            zone = ZoneInfo(named) if named else zone
+        except (SlackApiError, ZoneInfoNotFoundError, ValueError) as exc:
+            log.info("the time zone of %s is unknown (%s); using the policy's", user_id, exc)
+        return now.astimezone(zone).date()
 
     def in_channel(self, user_id: str, channel: str) -> bool:
         """Whether ``user_id`` is a member of ``channel`` (Slack's member list, cached a little)."""

@@ -197,7 +197,11 @@ def test_slack_failing_keeps_the_incident_and_finishes_later(
     broadcast = standin.wait_for("chat.postMessage", lambda c: "incident-response" in str(c.args["channel"]))
     assert "(channel pending)" in json.dumps(broadcast.args["blocks"])
     # after five failed attempts the declarer hears that it is late, once
-    late = standin.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ALICE", timeout=30)
+    late = standin.wait_for(
+        "chat.postMessage",
+        lambda c: c.args["channel"] == "U0ALICE" and "could not" in c.args["text"],  # not her role DM
+        timeout=30,
+    )
     assert (
         "could not create the incident channel" in late.args["text"] and "keep retrying" in late.args["text"]
     )

@@ -117,8 +117,11 @@ def test_the_comms_lead_publishes_updates_and_resolves_the_status_page(
     draft = draft_to(standin, "U0CAROL", "Investigating")
     assert "Review and publish" in json.dumps(draft.args["blocks"])
 
+    search = next(c for c in page.components.values() if c["name"] == "Search")
+    search["status"] = "partial_outage"  # another incident's: this one must leave it as it is
     form = open_form(standin, bot, incident, "U0CAROL")
     assert initial(form, "status") == "investigating"
+    assert initial(form, f"component:{search['id']}") == "partial_outage"  # shown as it is
     assert "We are currently investigating" in initial(form, "body")
     assert "Title:" not in initial(form, "body")  # the draft's header lines fill the title and status
     checkout = next(c for c in page.components.values() if c["name"] == "Checkout")
@@ -164,6 +167,7 @@ def test_the_comms_lead_publishes_updates_and_resolves_the_status_page(
     until(lambda: public["status"] == "resolved", what="the resolution published")
     wait_settled(database_url)
     assert checkout["status"] == "operational" and len(page.incidents) == 1
+    assert search["status"] == "partial_outage"  # not this incident's: never reset
     assert len(page.bodies()) == 3 and page.too_fast == 0  # one request a second, never a 429
 
     # in the timeline with who published it, and a line in the channel
@@ -221,3 +225,24 @@ def test_a_private_incident_is_never_published(
     assert "never published" in json.dumps(said)
     time.sleep(0.5)
     assert published(database_url) == [] and page.incidents == {} and page.calls == []
+
+
+def test_a_first_publication_made_resolved_is_made_once_even_when_answered_500(
+    standin: SlackStandIn, bot: RunningBot, database_url: str, page: StatusPageStandIn
+) -> None:
+    incident = declare(standin, bot, database_url, "P2 Search is slow")
+    resolve = standin.slash_command_payload(text="resolve", channel_id=incident.channel_id or "")
+    bot.sender.command(resolve)
+    opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == resolve["trigger_id"])
+    fields = {"summary": "Search is fast again.", "root_cause": "", "fix": ""}
+    bot.sender.interaction(
+        standin.view_submission_payload(state(fields), view_id=opened.response["view"]["id"])
+    )
+    draft_to(standin, "U0ALICE", "Resolved")  # no Comms Lead: the commander writes it
+    form = open_form(standin, bot, incident, "U0ALICE")
+    assert initial(form, "status") == "resolved"
+    page.fail_after_create = 1  # made (resolved, so not among the unresolved), then answered 500
+    submit(standin, bot, form, "U0ALICE")
+    until(lambda: page.incidents and published(database_url), what="the public incident")
+    wait_settled(database_url)
+    assert len(page.incidents) == 1 and len(page.bodies()) == 1

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -191,7 +192,7 @@ def test_action_items_reminders_and_done(standin: SlackStandIn, database_url: st
 def check_action_items(standin: SlackStandIn, bot: RunningBot, database_url: str) -> None:
     incident = declare(standin, bot, database_url)
     channel = incident.channel_id or ""
-    today = datetime.now(UTC).date()
+    today = datetime.now(ZoneInfo("America/New_York")).date()  # Alice's own day (her Slack time zone)
     reply = command(
         standin, bot, f"action Add pool metrics &lt;!here&gt; <@U0BOB|bob> due {today.isoformat()}", channel
     )
@@ -200,7 +201,7 @@ def check_action_items(standin: SlackStandIn, bot: RunningBot, database_url: str
     assert item.text == "Add pool metrics <!here>" and item.owner == "U0BOB" and item.due == today
     yesterday = (today - timedelta(days=1)).isoformat()
     assert "in the past" in command(standin, bot, f"action x due {yesterday}", channel)["text"]
-    assert "YYYY-MM-DD" in command(standin, bot, "action x due tomorrow", channel)["text"]
+    assert "YYYY-MM-DD" in command(standin, bot, "action x due 13/45", channel)["text"]
     bot.sender.command(standin.slash_command_payload(text="action", channel_id=channel))
     # the modal, with a date picker
     opened = standin.wait_for("views.open")

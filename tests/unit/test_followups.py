@@ -27,6 +27,9 @@ TODAY = date(2026, 11, 23)
         ("Rotate keys due in 2 weeks", Parsed("Rotate keys", None, date(2026, 12, 7))),
         ("Rotate keys due next week", Parsed("Rotate keys", None, date(2026, 11, 30))),
         ("Follow the due process", Parsed("Follow the due process", None, None)),  # words, not a day
+        ("Add backoff due to timeouts <@U0A|a>", Parsed("Add backoff due to timeouts", "U0A", None)),
+        ("Retry due to 502s", Parsed("Retry due to 502s", None, None)),
+        ("Fix due dates due tomorrow", Parsed("Fix due dates", None, date(2026, 11, 24))),  # the last "due"
     ],
 )
 def test_parse_action_items(args: str, expected: Parsed) -> None:
@@ -52,3 +55,11 @@ def test_today_is_the_persons_own_day() -> None:
     assert parse_command("Fix it due 2026-12-04", new_york).due == date(2026, 12, 4)
     with pytest.raises(InputError, match="in the past"):
         parse_command("Fix it due 2026-12-04", now.date())  # read in UTC, it would be yesterday
+
+
+@pytest.mark.timeout(10)
+def test_a_long_word_after_due_does_not_hang_the_parser() -> None:
+    """A backtracking pattern over what follows "due" took minutes for this; it must just answer."""
+    assert parse_command("x due " + "a" * 20_000 + " b c d", TODAY) == Parsed(
+        "x due " + "a" * 20_000 + " b c d", None, None
+    )

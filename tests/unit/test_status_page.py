@@ -105,7 +105,7 @@ class FakePage:
         self.reads = 0
         self.fail = False
 
-    def components(self, timeout: float = 10) -> list[Component]:
+    def components(self, timeout: float = 10, longest: float | None = None) -> list[Component]:
         self.reads += 1
         if self.fail:
             raise http.Refused("down", in_doubt=True)
@@ -147,3 +147,35 @@ def test_the_pacer_keeps_one_request_a_second() -> None:
     now[0] = 20.0
     pacer.wait()
     assert slept == [1.0, 2.0]  # long after: at once
+
+
+def test_a_pacer_turn_too_far_away_is_refused_not_waited_for() -> None:
+    now = [0.0]
+    slept: list[float] = []
+    pacer = Pacer(gap=1.0, clock=lambda: now[0], sleep=slept.append)
+    assert pacer.wait()  # taken: the next turn is a second away
+    assert not pacer.wait(longest=0.3) and slept == []  # a form does not wait for it
+    assert pacer.wait(longest=1.0) and slept == [1.0]
+
+
+def test_the_publication_sets_only_what_was_changed_or_this_incident_set() -> None:
+    from handlers.status_page import components
+
+    def view(shown: dict[str, str], chosen: dict[str, str]) -> dict[str, object]:
+        blocks = [
+            {"block_id": f"component:{c}", "element": {"initial_option": {"value": v}}}
+            for c, v in shown.items()
+        ]
+        values = {f"component:{c}": {"value": {"selected_option": {"value": v}}} for c, v in chosen.items()}
+        return {"blocks": blocks, "state": {"values": values}}
+
+    first = view(
+        {"api": "operational", "db": "partial_outage"}, {"api": "major_outage", "db": "partial_outage"}
+    )
+    assert components(first, None) == {"api": "major_outage"}  # db is another incident's: left alone
+    last = status_page.Publication("n", "identified", "b", {"api": "major_outage"})
+    resolving = view(
+        {"api": "operational", "db": "partial_outage"}, {"api": "operational", "db": "partial_outage"}
+    )
+    assert components(resolving, last) == {"api": "operational"}  # set back, by this incident
+    assert components({"blocks": [], "state": {"values": {}}}, last) == {"api": "major_outage"}  # unread

@@ -74,7 +74,7 @@ class StatusPages:
         sent = fields(status_page.Publication.of(event), ref)
         try:
             found = self._made_already(made_id, sent, ref) if claimed.in_doubt else None
-            if found is not None and found.bodies[:1] == (sent["body"],):
+            if found is not None and found.bodies[:1] == (sent["body"],) and found.status == sent["status"]:
                 shown = found
             elif made_id or found:
                 shown = self.page.update(made_id or (found.id if found else ""), sent)
@@ -94,11 +94,14 @@ class StatusPages:
 
     def _made_already(self, made_id: str | None, sent: dict[str, Any], ref: str) -> PageIncident | None:
         """The page's incident when an earlier attempt may have reached it: by its id, or by the
-        ref in its name among the unresolved ones."""
+        ref in its name among the unresolved ones (and, for one made resolved, a search)."""
         assert self.page is not None
         if made_id:
             return self.page.get(made_id)
-        return next((i for i in self.page.unresolved() if names(i.name, ref)), None)
+        found = next((i for i in self.page.unresolved() if names(i.name, ref)), None)
+        if found is None and sent["status"] == "resolved":  # made resolved: not among the unresolved
+            found = next((i for i in self.page.search(ref) if names(i.name, ref)), None)
+        return found
 
 
 def _describe(payload: StatusPagePublish) -> str:

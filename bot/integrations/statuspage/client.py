@@ -48,13 +48,18 @@ class Pacer:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, longest: float | None = None) -> bool:
+        """Wait for this request's turn; False (and no turn taken) when that is further away than
+        ``longest`` seconds."""
         with self._lock:
             now = self.clock()
             start = max(now, self._next)
+            if longest is not None and start - now > longest:
+                return False
             self._next = start + self.gap
         if start > now:
             self.sleep(start - now)
+        return True
 
 
 class StatusPage:
@@ -64,8 +69,11 @@ class StatusPage:
         self.api, self.page, self.key = api_url, page_id, api_key
         self.pacer = pacer or Pacer()
 
-    def _call(self, method: str, path: str, body: Any = None, timeout: float = 10) -> Any:
-        self.pacer.wait()
+    def _call(
+        self, method: str, path: str, body: Any = None, timeout: float = 10, longest: float | None = None
+    ) -> Any:
+        if not self.pacer.wait(longest):
+            raise http.Refused("the status page's one request a second is taken just now")
         headers = {"Authorization": f"OAuth {self.key}"}
         url = f"{self.api}pages/{quote(self.page)}/{path}"
         return http.request(method, url, body, headers=headers, timeout=timeout).body
@@ -79,10 +87,10 @@ class StatusPage:
                 break
         return found
 
-    def components(self, timeout: float = 10) -> list[Component]:
+    def components(self, timeout: float = 10, longest: float | None = None) -> list[Component]:
         """The page's components, one unpaginated list (groups left out: a group's status follows
-        its members')."""
-        listed = self._call("GET", "components", timeout=timeout) or []
+        its members'). ``longest``: how long it may wait for its turn (a form that must open)."""
+        listed = self._call("GET", "components", timeout=timeout, longest=longest) or []
         return [
             Component(str(c["id"]), str(c.get("name") or c["id"]), str(c.get("status") or ""))
             for c in listed
@@ -91,6 +99,11 @@ class StatusPage:
 
     def unresolved(self) -> list[PageIncident]:
         return [_incident(i) for i in self._pages("incidents/unresolved")]
+
+    def search(self, text: str) -> list[PageIncident]:
+        """The page's incidents whose name or updates hold ``text`` (resolved ones too)."""
+        found = self._call("GET", f"incidents?q={quote(text)}&per_page={PER_PAGE}") or []
+        return [_incident(i) for i in found if isinstance(i, dict)]
 
     def get(self, incident_id: str) -> PageIncident:
         return _incident(self._call("GET", f"incidents/{quote(incident_id)}") or {})

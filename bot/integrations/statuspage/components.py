@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 FRESH_FOR = 60.0  # seconds
 FIRST_READ_TIMEOUT = 1.5  # seconds: the form still opens in time when the page is slow
+FIRST_READ_WAIT = 0.3  # seconds it may wait for the key's one request a second
 RETRY_AFTER_FAILURE = 10.0  # seconds
 
 
@@ -36,23 +37,27 @@ class Components:
             start = stale and not self._reading
             self._reading = self._reading or start
         if known is None:
-            if start:
-                return self._read(FIRST_READ_TIMEOUT)
+            if start:  # the form waits for this: a short read, and no waiting for a turn
+                return self._read(FIRST_READ_TIMEOUT, longest=FIRST_READ_WAIT)
             return None
         if start:
             threading.Thread(target=self._read, name="statuspage-components", daemon=True).start()
         return known
 
-    def _read(self, timeout: float = 10) -> list[Component] | None:
+    def _read(self, timeout: float = 10, longest: float | None = None) -> list[Component] | None:
+        found = None
         try:
-            found = self.page.components(timeout=timeout)
+            found = self.page.components(timeout=timeout, longest=longest)
         except http.Refused as refused:
             log.warning("could not read the status page's components (%s)", refused)
-            found = None
-        with self._lock:
-            self._reading = False
-            if found is not None:
-                self._known, self._read_at = found, self.clock()
-            else:
-                self._read_at = self.clock() - self.fresh_for + RETRY_AFTER_FAILURE
-            return self._known
+        except Exception:
+            log.exception("reading the status page's components failed")
+        finally:
+            with self._lock:
+                self._reading = False
+                if found is not None:
+                    self._known, self._read_at = found, self.clock()
+                else:
+                    self._read_at = self.clock() - self.fresh_for + RETRY_AFTER_FAILURE
+                known = self._known
+        return known
