@@ -26,7 +26,7 @@ from bot.incidents import effects, work
 from bot.integrations.trackers.spec import Tracker
 from bot.outbox.retry import RetryPolicy
 from bot.runtime.context import Context
-from schedules import tracker_sync
+from schedules import retention, tracker_sync
 from schedules.jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,15 @@ def make_scheduler(ctx: Context, tracker: Tracker | None = None) -> BackgroundSc
         coalesce=True,
         misfire_grace_time=None,
     )
+    scheduler.add_job(  # bounded tables: old delivered effects forgotten (one replica at a time)
+        lambda: _forget_old(ctx),
+        "interval",
+        seconds=min(retention.EVERY.total_seconds(), ctx.settings.scheduler_tick * 20),
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     if tracker is not None:  # the tickets' states, read back (one replica at a time)
         scheduler.add_job(
             lambda: _sync_tickets(ctx, tracker),
@@ -131,6 +140,14 @@ def make_scheduler(ctx: Context, tracker: Tracker | None = None) -> BackgroundSc
             misfire_grace_time=None,
         )
     return scheduler
+
+
+def _forget_old(ctx: Context) -> None:
+    try:
+        retention.forget_old(ctx)
+    except Exception as exc:
+        if not ctx.database.failed(exc) and not is_contention(exc):
+            log.exception("forgetting old rows failed; the next run tries again")
 
 
 def _sync_tickets(ctx: Context, tracker: Tracker) -> None:

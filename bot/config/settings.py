@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -102,6 +103,9 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Threads for work after the ack (opening forms, replies)"
     )
     log_level: str = Field(default="INFO")
+    outbox_retention: str = Field(
+        default="30d", description="How long delivered effects are kept (30d, 12h): then forgotten"
+    )
     metrics: bool = Field(default=False, description="Serve Prometheus metrics at GET /metrics")
     metrics_token: str = Field(default="", description="GET /metrics needs Authorization: Bearer <this>")
     log_format: Literal["text", "json"] = Field(
@@ -126,6 +130,26 @@ class Settings(BaseSettings):
             self.jira_pat, self.github_token, self.linear_api_key, self.statuspage_api_key,
             self.metrics_token,
         ]  # fmt: skip
+
+    @field_validator("outbox_retention")
+    @classmethod
+    def _a_duration(cls, value: str) -> str:
+        from bot.durations import parse_duration
+
+        try:
+            kept = parse_duration(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a duration; write it as 30d, 12h or 90m ({exc})") from None
+        if kept < timedelta(hours=1):
+            raise ValueError("keep delivered effects an hour at least (Slack retries, replays)")
+        return value
+
+    @property
+    def retention(self) -> timedelta:
+        """How long delivered effects (and the record of alert deliveries) are kept."""
+        from bot.durations import parse_duration
+
+        return parse_duration(self.outbox_retention)
 
     @property
     def socket_mode(self) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, type_coerce, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db.dialect import dialect_of, insert_for, upsert_insert
@@ -435,3 +435,18 @@ def restored(session: Session) -> int:
         update(OutboxEffect).where(OutboxEffect.state == "pending").values(in_doubt=True)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_delivered(session: Session, before: datetime, batch: int = 500) -> int:
+    """Forget up to ``batch`` effects delivered before ``before``, oldest first (what editing an
+    announcement later needs is kept apart, as external references). Returns how many went."""
+    oldest = (
+        select(OutboxEffect.id)
+        .where(OutboxEffect.state == DELIVERED, OutboxEffect.delivered_at < before)
+        .order_by(OutboxEffect.id)
+        .limit(batch)
+    )
+    ids = list(session.scalars(oldest))
+    if ids:
+        session.execute(delete(OutboxEffect).where(OutboxEffect.id.in_(ids)))
+    return len(ids)
