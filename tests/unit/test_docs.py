@@ -106,3 +106,30 @@ def test_every_row_of_the_permissions_table_names_tests_that_exist() -> None:
         for path, _, name in re.findall(r"`(tests/[\w/]+\.py)(::(\w+))?`", row):
             source = (ROOT / path).read_text()
             assert not name or f"def {name}(" in source, f"{path}::{name} named in docs/permissions.md"
+
+
+def test_every_metric_is_in_the_operations_doc_and_the_dashboard_asks_for_real_ones() -> None:
+    import re
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from bot.runtime.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.watch(lambda: (0, 0, 0.0, {"P1": 1}), lambda: 0)
+    metrics.acks.labels("command").inc()
+    families = text_string_to_metric_families(metrics.scrape().decode())
+    names = {f.name for f in families if not f.name.endswith("_created")}
+    operations = (ROOT / "docs/operations.md").read_text()
+    documented = set(re.findall(r"`(incident_bot_\w+)`", operations))
+    exposed = {n + "_total" if f"`{n}_total`" in operations else n for n in names}
+    assert exposed - documented == set(), "document these metrics in docs/operations.md"
+    dashboard = json.loads((ROOT / "docs/grafana-dashboard.json").read_text())
+    asked = {
+        m
+        for p in dashboard["panels"]
+        for t in p["targets"]
+        for m in re.findall(r"incident_bot_\w+", t["expr"])
+    }
+    known = {re.sub(r"_(bucket|total)$", "", m) for m in asked}
+    assert known <= names, known - names
