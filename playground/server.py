@@ -21,6 +21,7 @@ from playground.scopes import manifest_scopes
 from playground.seed import seed_default
 from playground.socket_mode import EnvelopeType, SocketModeServer
 from playground.state import Workspace, WorkspaceConfig
+from playground.tiers import Tiers
 from playground.webapi import ApiReply, WebApi
 from playground.workspace_access import WorkspaceAccess
 
@@ -239,6 +240,14 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def enforce_tiers(self, minute: float = 60.0) -> Tiers:
+        """From now on answer as Slack's rate limits do (per method a minute; posts per channel), for
+        every process that calls; the returned counts say how often the app was limited and how
+        often it called before a Retry-After passed (a violation)."""
+        tiers = Tiers(minute=minute)
+        self._web.tiers = tiers
+        return tiers
 
     def set_latency(self, low: float, high: float | None = None, seed: int = 0) -> None:
         """Answer every Web API call after a random ``low``..``high`` seconds (a seeded RNG), as

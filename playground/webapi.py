@@ -13,10 +13,11 @@ from playground import api_chat, api_conversations, api_files, api_pins_bookmark
 from playground.args import Args, Handler, decode_json_fields
 from playground.calllog import CallLog
 from playground.errors import SlackError
-from playground.faults import FaultInjector
+from playground.faults import FaultInjector, make_fault
 from playground.records import Call
 from playground.scopes import missing
 from playground.state import Workspace
+from playground.tiers import Tiers
 
 METHODS: dict[str, Handler] = {
     **api_chat.METHODS,
@@ -46,6 +47,8 @@ class WebApi:
         self.scopes = scopes  # the bot's granted scopes; None: everything is allowed
         # Slack refuses the bot's token with this error (revoked, rotated away, app uninstalled)
         self.refusing: str | None = None
+        # Slack's rate-limit tiers, when a test or benchmark turns them on (off: every call goes)
+        self.tiers: Tiers | None = None
 
     def handle(self, method: str, raw_args: dict[str, Any], token: str | None) -> ApiReply:
         """Answer one call and record it (faulted and failed calls included)."""
@@ -57,6 +60,10 @@ class WebApi:
         if delay:
             time.sleep(delay)
         fault = self.faults.take(method)
+        if fault is None and self.tiers is not None:
+            wait = self.tiers.check(method, str(args.get("channel") or "") or None)
+            if wait is not None:
+                fault = make_fault(429, wait, None)
         reply = (
             ApiReply(fault.status, fault.body, fault.headers)
             if fault

@@ -99,8 +99,14 @@ class PageServer(ThreadingHTTPServer):
         """The page asked for its state: the first time, what waits for a visitor starts."""
         with self._visited:
             start, self._first_visit = self._first_visit, None
-        if start is not None:
+        if start is None:
+            return
+        try:
             start()
+        except Exception:
+            with self._visited:
+                self._first_visit = start  # the next visit tries again
+            raise
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(

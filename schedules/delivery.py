@@ -114,7 +114,12 @@ def start_hold(ctx: Context, adapter: Adapter, kind: Kind[Effect], outcome: Held
     started the hold says so, once."""
     now = ctx.clock()
     which = kind.name if outcome.holds == "kind" else None
-    hold = Hold(adapter.name, which, outcome.reason, outcome.detail, now, now + adapter.retry.delay(1))
+    until = now + (outcome.after if outcome.timed else adapter.retry.delay(1))
+    hold = Hold(adapter.name, which, outcome.reason, outcome.detail, now, until)
+    if outcome.timed:  # a rate limit: every replica waits it out, then carries on; not news
+        if holds.start(ctx.sessions, hold):
+            log.info("%s: %s effects wait %s (every replica)", outcome.reason, kind.name, outcome.after)
+        return
     if holds.start(ctx.sessions, hold):
         what = f"the bot's {kind.name} effects" if which else "the bot"
         said = outcome.say or f"{adapter.system} refuses {what} ({outcome.reason})"

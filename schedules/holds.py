@@ -59,6 +59,11 @@ class HoldKeeper:
                 continue
             if not holds.take_probe(self.ctx.sessions, hold, now, adapter.retry.delay(hold.probes + 1)):
                 continue  # another replica probes it
+            if hold.timed:  # a rate limit's wait is over: nothing to ask
+                if holds.lift(self.ctx.sessions, hold):
+                    self.changed()
+                    self.wake()
+                continue
             try:
                 accepted = adapter.probe(hold)
             except Exception:

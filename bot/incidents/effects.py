@@ -199,42 +199,40 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
         _owe_at(session, policy, incident, place, pin, key(incident, "pin", place), now)
 
 
-# How the bot remembers the latest update reminder in the incident channel (to close it later).
+# How the bot remembers each update reminder in the incident channel (to close it later).
 REMINDER = "update_reminder"
+# A reminder is open while none of these came after it (the reminder's own event is the first).
+REMINDER_ANSWERS = ("reminder_sent", "update_posted", "resolved")
 
 
 def remind(
-    session: Session, policy: Policy, incident: Incident, cause: str, now: datetime, **data: Any
+    session: Session, policy: Policy, incident: Incident, event_id: int, now: datetime, **data: Any
 ) -> None:
-    """The update reminder in the incident channel, remembered so that it can be closed (its
-    buttons gone) when an update or the next reminder comes: reminders never pile up live. The
-    caller closes the one before first (:func:`close_reminder`)."""
-    effect = Post(place=INCIDENT, message="update_reminder", data=data, record_as=REMINDER)
-    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "update_reminder"), now)
-    external.expect(session, incident.id, CHAT, REMINDER)
+    """The update reminder in the incident channel, remembered (as its own message: an edit meant
+    for it never lands on a later one) so that it can be closed, its buttons gone, when an update,
+    the next reminder or the resolution comes: reminders never pile up live. The caller closes the
+    one before first (:func:`close_reminder`)."""
+    purpose = f"{REMINDER}:{event_id}"
+    effect = Post(place=INCIDENT, message="update_reminder", data=data, record_as=purpose)
+    _owe_at(
+        session, policy, incident, INCIDENT, effect, key(incident, f"e{event_id}", "update_reminder"), now
+    )
+    external.expect(session, incident.id, CHAT, purpose)
 
 
 def close_reminder(session: Session, policy: Policy, incident: Incident, cause: str, now: datetime) -> None:
-    """The open update reminder, if any, edited to say it is answered or superseded (no buttons)."""
-    if not _reminder_open(session, incident):
-        return
-    effect = Edit(place=INCIDENT, purpose=REMINDER, message="update_reminder_closed")
-    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "reminder-closed"), now)
-
-
-def _reminder_open(session: Session, incident: Incident) -> bool:
-    """The latest reminder has had no update after it. Called before the change that closes it
-    records its own event."""
-    latest = session.scalars(
-        select(TimelineEvent.kind)
-        .where(
-            TimelineEvent.incident_id == incident.id,
-            TimelineEvent.kind.in_(("reminder_sent", "update_posted")),
-        )
+    """The open update reminder, if any, edited to say it is answered or superseded (no buttons).
+    Called before the change that closes it records its own event."""
+    latest = session.execute(
+        select(TimelineEvent.id, TimelineEvent.kind)
+        .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind.in_(REMINDER_ANSWERS))
         .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
         .limit(1)
     ).first()
-    return latest == "reminder_sent"
+    if latest is None or latest.kind != "reminder_sent":
+        return  # none sent, or answered already
+    effect = Edit(place=INCIDENT, purpose=f"{REMINDER}:{latest.id}", message="update_reminder_closed")
+    _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "reminder-closed"), now)
 
 
 def announced_places(session: Session, incident: Incident) -> list[str]:

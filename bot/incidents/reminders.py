@@ -29,7 +29,7 @@ def remind_update(session: Session, policy: Policy, incident: Incident, now: dat
     )
     session.flush()
     promised = incident.next_update_at.isoformat() if incident.next_update_at else None
-    effects.remind(session, policy, incident, f"e{event.id}", now, promised=promised)
+    effects.remind(session, policy, incident, event.id, now, promised=promised)
     escalation.after_reminder(session, policy, incident, now)
     return now + every
 

@@ -16,6 +16,8 @@ from bot.db.dialect import upsert_insert
 from bot.db.engine import transaction
 from bot.db.models import OutboxHold
 
+RATE_LIMITED = "ratelimited"
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -30,6 +32,11 @@ class Hold:
     @property
     def scope(self) -> str:
         return f"{self.adapter}:{self.kind or '*'}"
+
+    @property
+    def timed(self) -> bool:
+        """A rate limit: it ends at ``probe_at`` by itself, nothing to ask the system."""
+        return self.reason.startswith(RATE_LIMITED)
 
 
 def _hold(row: OutboxHold) -> Hold:

@@ -57,6 +57,8 @@ class Held:
     holds: Literal["adapter", "kind"] | None = None
     detail: str | None = None
     say: str | None = None
+    # a rate limit: the hold ends by itself after ``after`` (no probe), and is not news to anyone
+    timed: bool = False
 
 
 Outcome = Done | Again | Failed | Held

@@ -11,6 +11,8 @@ message.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any, TypeVar
@@ -37,7 +39,7 @@ from bot.incidents.owed import (
 from bot.insights.postmortem import document, markdown
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
-from bot.outbox.holds import Hold
+from bot.outbox.holds import RATE_LIMITED, Hold
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.rendering import TemplateProblem
@@ -69,6 +71,15 @@ BOT_REFUSED = frozenset(
 )  # fmt: skip
 # Errors that mean the place itself is unusable: a report about them goes elsewhere.
 PLACE_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+# Kinds Slack limits per channel (chat.postMessage), not per method for the workspace: a 429 waits
+# that one effect (its lane), never the kind everywhere.
+PER_CHANNEL = frozenset({"post", "alert", "file"})
+# Kinds what follows in their lane needs first (the incident channel): a 429 waits in line, never
+# as a hold that lets the lane go on without it.
+IN_LINE = frozenset({"create_channel"})
+# Kinds whose Slack method has a small budget (Tier 2: about 20 calls a minute): sent one at a time
+# by each replica, so that after a 429 no call of this replica goes before its Retry-After.
+SMALL_BUDGET = frozenset({"create_channel", "topic", "pin", "bookmark"})
 
 
 class CannotDeliver(Exception):
@@ -101,6 +112,19 @@ class Deliverer:
     def __init__(self, ctx: SlackContext) -> None:
         self.ctx = ctx
         self.retry = RetryPolicy(longest=ctx.settings.slack_retry_after)
+        # kinds Slack rate-limited, until when (monotonic): this replica's workers that claimed one
+        # before the hold was seen do not call before the Retry-After has passed
+        self._limited: dict[str, float] = {}
+        self._limited_lock = threading.Lock()
+        self._one_at_a_time = {kind: threading.Lock() for kind in SMALL_BUDGET}
+
+    def _wait_for_limit(self, kind: str) -> float:
+        with self._limited_lock:
+            return max(self._limited.get(kind, 0.0) - time.monotonic(), 0.0)
+
+    def _limit(self, kind: str, seconds: float) -> None:
+        with self._limited_lock:
+            self._limited[kind] = max(self._limited.get(kind, 0.0), time.monotonic() + seconds)
 
     def adapter(self) -> Adapter:
         def kind(payload: type[P], send: Sender[P], describe: Callable[[P], str], **flags: bool) -> Kind[P]:
@@ -138,7 +162,17 @@ class Deliverer:
 
     def run(self, claimed: outbox.Claimed, send: Sender[P], payload: P) -> Outcome:
         """Carry out one effect; what it means for the outbox is in the outcome."""
+        gate = self._one_at_a_time.get(claimed.kind)
+        if gate is None:
+            return self._run(claimed, send, payload)
+        with gate:  # a method with a small budget: one call in flight, so a 429 stops the next
+            return self._run(claimed, send, payload)
+
+    def _run(self, claimed: outbox.Claimed, send: Sender[P], payload: P) -> Outcome:
         ctx = self.ctx
+        wait = self._wait_for_limit(claimed.kind)
+        if wait > 0:  # Slack said to wait: not a call before its Retry-After
+            return Held(timedelta(seconds=wait), f"{RATE_LIMITED} {claimed.kind} (waiting)")
         try:
             incident = None
             if claimed.incident_id is not None:
@@ -183,6 +217,12 @@ class Deliverer:
             retry_after = float(
                 exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or 1
             )
+            self._limit(claimed.kind, retry_after)  # none of this replica's calls before it
+            if claimed.kind not in PER_CHANNEL | IN_LINE:  # the method's budget, for the workspace:
+                method = str(exc.response.api_url or "").rstrip("/").rpartition("/")[2] or claimed.kind
+                return Held(  # every replica holds this kind until Retry-After, the rest goes on
+                    timedelta(seconds=retry_after), f"{RATE_LIMITED} {method}", holds="kind", timed=True
+                )
             return Again(timedelta(seconds=retry_after), detail)
         if status >= 500:
             return Again(self.retry.delay(claimed.attempts), detail, in_doubt=True)
