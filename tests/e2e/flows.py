@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.db.models import Incident
 from playground.server import SlackStandIn
 from tests.e2e.db import read, wait_settled
-from tests.e2e.harness import RunningBot, answer
+from tests.e2e.harness import RunningBot, answer, state
 
 
 def declare(
@@ -20,3 +20,19 @@ def declare(
     incident = read(database_url, lambda s: s.scalars(select(Incident).order_by(Incident.id.desc())).first())
     assert incident is not None and incident.channel_id
     return incident
+
+
+def resolve(
+    standin: SlackStandIn,
+    bot: RunningBot,
+    channel: str,
+    summary: str = "Back",
+    root_cause: str = "",
+    fix: str = "",
+) -> None:
+    """``/incident resolve`` in the incident's channel, its form filled in and submitted."""
+    payload = standin.slash_command_payload(text="resolve", channel_id=channel)
+    bot.sender.command(payload)
+    opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
+    form = state({"summary": summary, "root_cause": root_cause, "fix": ""})
+    bot.sender.interaction(standin.view_submission_payload(form, view_id=opened.response["view"]["id"]))

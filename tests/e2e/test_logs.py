@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playground.server import SlackStandIn
 from tests.e2e.db import wait_settled
-from tests.e2e.flows import declare
-from tests.e2e.harness import SIGNING_SECRET, bot_env, start_bot, state
+from tests.e2e.flows import declare, resolve
+from tests.e2e.harness import SIGNING_SECRET, bot_env, start_bot
 
 
 def test_a_full_flow_logs_json_lines_and_no_secret(
@@ -25,11 +25,7 @@ def test_a_full_flow_logs_json_lines_and_no_secret(
         incident = declare(standin, bot, database_url, "P1 Checkout is down")
         channel = incident.channel_id or ""
         bot.sender.command(standin.slash_command_payload(text="update Pool raised", channel_id=channel))
-        payload = standin.slash_command_payload(text="resolve", channel_id=channel)
-        bot.sender.command(payload)
-        opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
-        form = state({"summary": "Back", "root_cause": "", "fix": ""})
-        bot.sender.interaction(standin.view_submission_payload(form, view_id=opened.response["view"]["id"]))
+        resolve(standin, bot, channel)
         wait_settled(database_url)
     finally:
         assert bot.stop() == 0

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from playground.server import SlackStandIn
 from tests.e2e.db import wait_settled
-from tests.e2e.flows import declare
-from tests.e2e.harness import RunningBot, bot_env, start_bot, state, until
+from tests.e2e.flows import declare, resolve
+from tests.e2e.harness import RunningBot, bot_env, start_bot, until
 
 POLICY = """
 severities:
@@ -81,11 +81,7 @@ def test_metrics_move_with_a_whole_flow(standin: SlackStandIn, database_url: str
         channel = incident.channel_id or ""
         payload = standin.slash_command_payload(text="resolve", channel_id=channel, user_id="U0BOB")
         bot.sender.command(payload)  # Bob is not the commander: refused
-        payload = standin.slash_command_payload(text="resolve", channel_id=channel)
-        bot.sender.command(payload)
-        opened = standin.wait_for("views.open", lambda c: c.args.get("trigger_id") == payload["trigger_id"])
-        form = state({"summary": "Back", "root_cause": "", "fix": ""})
-        bot.sender.interaction(standin.view_submission_payload(form, view_id=opened.response["view"]["id"]))
+        resolve(standin, bot, channel)
         wait_settled(database_url)
         after = scrape(bot, "scrape-token-1")
     finally:
