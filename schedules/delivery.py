@@ -14,8 +14,8 @@ import threading
 from datetime import timedelta
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from bot.db.engine import transaction
 from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.db.writers import background
@@ -100,13 +100,16 @@ def record(
     what = kind.describe(payload) if payload is not None else claimed.kind
     if isinstance(outcome, Again):
         log.info("%s: not delivered (%s); again in %s", claimed.key, outcome.error, outcome.after)
-        outbox.retry(ctx.sessions, claimed, now + outcome.after, outcome.error, outcome.in_doubt)
-        if claimed.attempts == retry.report_after:
+        late = (
             report(ctx, claimed, adapter, what, outcome.error, True, outcome.place_gone)
+            if claimed.attempts == retry.report_after
+            else None
+        )
+        outbox.retry(ctx.sessions, claimed, now + outcome.after, outcome.error, outcome.in_doubt, late)
         return
     log.warning("%s: not delivered, for good (%s)", claimed.key, outcome.error)
-    outbox.failed(ctx.sessions, claimed, outcome.error)
-    report(ctx, claimed, adapter, what, outcome.error, False, outcome.place_gone)
+    told = report(ctx, claimed, adapter, what, outcome.error, False, outcome.place_gone)
+    outbox.failed(ctx.sessions, claimed, outcome.error, told)
 
 
 def start_hold(ctx: Context, adapter: Adapter, kind: Kind[Effect], outcome: Held) -> None:
@@ -138,12 +141,15 @@ def report(
     error: str,
     still_trying: bool,
     gone: bool,
-) -> None:
-    """Tell the incident channel and the person who acted that an effect did not land (once)."""
+) -> outbox.Also | None:
+    """What tells the incident channel and the person who acted that an effect did not land (once),
+    written in the transaction that records it (None: nothing to tell)."""
     if (claimed.payload.get("data") or {}).get("report") or claimed.incident_id is None:
-        return  # a report is not reported again
-    with transaction(ctx.sessions) as session:
-        incident = session.get(Incident, claimed.incident_id)
+        return None  # a report is not reported again
+    incident_id = claimed.incident_id
+
+    def tell(session: Session) -> None:
+        incident = session.get(Incident, incident_id)
         if incident is None:
             return
         effects.report_undelivered(
@@ -160,6 +166,8 @@ def report(
             actor=claimed.actor,
             now=ctx.clock(),
         )
+
+    return tell
 
 
 class DeliveryWorkers:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +34,8 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 OWED = "outbox.owed"
 # Rows owed inside ``together``, not written yet.
 _BATCH = "outbox.batch"
+# More to write in the transaction that records an attempt's outcome.
+Also = Callable[[Session], None]
 
 
 @dataclass(frozen=True)
@@ -336,18 +338,26 @@ def delivered(
 
 
 def retry(
-    sessions: sessionmaker[Session], claimed: Claimed, at: datetime, error: str, in_doubt: bool
+    sessions: sessionmaker[Session],
+    claimed: Claimed,
+    at: datetime,
+    error: str,
+    in_doubt: bool,
+    also: Also | None = None,
 ) -> None:
     """Not delivered this time: try again at ``at``. ``in_doubt``: this attempt may have reached
     Slack. A doubt from an earlier attempt stays (say a lookup before re-sending was rate limited):
-    only a recorded delivery or a refusal clears it."""
+    only a recorded delivery or a refusal clears it. ``also`` runs in the same transaction (the
+    report that it is late: both or neither)."""
     in_doubt = in_doubt or claimed.in_doubt
     with transaction(sessions) as session:
-        session.execute(
+        done = session.execute(
             update(OutboxEffect)
             .where(*_mine(claimed))
             .values(not_before=at, in_doubt=in_doubt, last_error=error, **_released())
         )
+        if also is not None and _rowcount(done):
+            also(session)
 
 
 def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason: str) -> None:
@@ -368,14 +378,18 @@ def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason
         )
 
 
-def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str) -> None:
-    """Slack refused it for good (and the bot could not fix it): kept, with the error, for reports."""
+def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str, also: Also | None = None) -> None:
+    """Slack refused it for good (and the bot could not fix it): kept, with the error, for reports.
+    ``also`` runs in the same transaction (the report that it failed: both or neither, so a crash
+    between them cannot leave a failure nobody was told of)."""
     with transaction(sessions) as session:
-        session.execute(
+        done = session.execute(
             update(OutboxEffect)
             .where(*_mine(claimed))
             .values(state=FAILED, in_doubt=False, last_error=error, **_released())
         )
+        if also is not None and _rowcount(done):
+            also(session)
 
 
 def next_ready_at(sessions: sessionmaker[Session], now: datetime, known: Known) -> datetime | None:
@@ -431,9 +445,12 @@ def restored(session: Session) -> int:
     """After a restore from a backup: everything still owed may have been delivered by the bot that
     ran on after the backup was taken, so each is in doubt (looked for before it is made again).
     Returns how many effects that is."""
-    result = session.execute(
-        update(OutboxEffect).where(OutboxEffect.state == "pending").values(in_doubt=True)
+    return _rowcount(
+        session.execute(update(OutboxEffect).where(OutboxEffect.state == "pending").values(in_doubt=True))
     )
+
+
+def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
