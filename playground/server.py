@@ -294,6 +294,10 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
                 f"{self._sm().accepted_total} accepted so far)"
             )
 
+    def connection_count(self) -> int:
+        """Live Socket Mode connections (not refreshing, not dropped)."""
+        return self._sm().connection_count()
+
     @property
     def socket_connections_total(self) -> int:
         return self._sm().accepted_total
@@ -319,6 +323,14 @@ class SlackStandIn(WorkspaceAccess, PayloadMinting):
 
     def send_disconnect(self, reason: str = "refresh_requested") -> None:
         self._sm().send_disconnect(reason)
+
+    def refresh_socket(self, warning: float = 0.3, grace: float = 1.0) -> None:
+        """Refresh the oldest Socket Mode connection as Slack does (warning, refresh, close)."""
+        self._sm().refresh(warning, grace)
+
+    def drop_socket(self) -> None:
+        """The network drops the oldest Socket Mode connection, without a word."""
+        self._sm().drop_one()
 
     def drop_socket_connections(self) -> None:
         self._sm().drop_connections()

@@ -6,8 +6,10 @@ slack_sdk's builtin client connects without TLS to any port other than 443, expe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -24,6 +26,10 @@ from playground.records import Ack
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
 
 
+class DispatchFailed(RuntimeError):
+    """No live connection took the envelope: what Slack shows the person as ``dispatch_failed``."""
+
+
 class SocketModeServer:
     def __init__(self, app_id: str = "A0TEST", host: str = "127.0.0.1") -> None:
         self.app_id = app_id
@@ -35,6 +41,7 @@ class SocketModeServer:
         self._accepted = 0
         self._acks: dict[str, Ack] = {}
         self._sent_at: dict[str, float] = {}
+        self._turn = 0  # envelopes go round the live connections, as Slack spreads them
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -152,8 +159,24 @@ class SocketModeServer:
         with self._cond:
             active = self._active()
             if not active:
-                raise RuntimeError("no Socket Mode client is connected")
+                raise DispatchFailed("no Socket Mode client is connected")
             return active[-1]
+
+    def _deliver(self, text: str) -> None:
+        """Send on one of the live connections, in turn (another if that one turns out closed)."""
+        with self._cond:
+            active = self._active()
+            self._turn += 1
+            turn = self._turn
+        if not active:
+            raise DispatchFailed("no Socket Mode client is connected")
+        for n in range(len(active)):
+            try:
+                active[(turn + n) % len(active)].send(text)
+                return
+            except ConnectionClosed:
+                continue
+        raise DispatchFailed("every Socket Mode connection was closed")
 
     def send_envelope(
         self,
@@ -179,7 +202,7 @@ class SocketModeServer:
             envelope["retry_reason"] = retry_reason
         with self._cond:
             self._sent_at[envelope_id] = time.time()
-        self._current().send(json.dumps(envelope))
+        self._deliver(json.dumps(envelope))
         return envelope_id
 
     def send_disconnect(self, reason: str = "refresh_requested") -> None:
@@ -187,8 +210,43 @@ class SocketModeServer:
         connection = self._current()
         with self._cond:
             self._retiring.add(connection)
-        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-standin"}}
-        connection.send(json.dumps(message))
+        connection.send(json.dumps(_disconnect(reason)))
+
+    def refresh(self, warning: float = 0.3, grace: float = 1.0) -> None:
+        """Refresh the oldest connection as Slack does, in the background: a ``disconnect`` warning,
+        ``warning`` seconds later ``refresh_requested`` (no more envelopes on it), and ``grace``
+        seconds after that the socket is closed, whether or not the app has reconnected."""
+        with self._cond:
+            active = self._active()
+        if not active:
+            raise DispatchFailed("no Socket Mode client is connected")
+        connection = active[0]
+
+        def steps() -> None:
+            try:
+                connection.send(json.dumps(_disconnect("warning")))
+                time.sleep(warning)
+                with self._cond:
+                    self._retiring.add(connection)
+                connection.send(json.dumps(_disconnect("refresh_requested")))
+            except ConnectionClosed:
+                return
+            time.sleep(grace)
+            connection.close()
+
+        threading.Thread(target=steps, name="standin-socket-refresh", daemon=True).start()
+
+    def drop_one(self) -> None:
+        """The network drops the oldest connection: no warning, no close frame, the socket is gone."""
+        with self._cond:
+            active = self._active()
+            if not active:
+                raise DispatchFailed("no Socket Mode client is connected")
+            connection = active[0]
+            self._retiring.add(connection)  # Slack sees it go at once
+        with contextlib.suppress(OSError):
+            connection.socket.shutdown(socket.SHUT_RDWR)
+        connection.socket.close()
 
     def drop_connections(self) -> None:
         """Close every connection abruptly-ish (close frame, no disconnect warning)."""
@@ -214,3 +272,7 @@ class SocketModeServer:
         with self._cond:
             self._acks.clear()
             self._sent_at.clear()
+
+
+def _disconnect(reason: str) -> dict[str, Any]:
+    return {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-standin"}}

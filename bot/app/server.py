@@ -19,6 +19,7 @@ from waitress.server import create_server
 from bot.app.alert_intake import intake
 from bot.app.factory import BotApp
 from bot.app.request_guard import guard
+from bot.app.socket_pool import SocketConnections
 from bot.db.health import reason
 from bot.outbox import holds
 from bot.outbox import store as outbox
@@ -157,18 +158,12 @@ def serve_http(bot: BotApp, host: str, port: int, threads: int) -> None:
     serve_server(bot, http_server(bot, host, port, threads), host, port)
 
 
-def socket_mode_handler(bot: BotApp, app_token: str) -> Any:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    return SocketModeHandler(bot.bolt, app_token=app_token)
-
-
-def serve_connected(bot: BotApp, handler: Any, http: Any = None) -> None:
+def serve_connected(bot: BotApp, handler: SocketConnections, http: Any = None) -> None:
     """Serve a connected Socket Mode handler until SIGTERM or Ctrl-C (and, given ``http``, alert
     senders and /healthz over HTTP beside it); then stop cleanly."""
     stopped = threading.Event()
     _on_stop(stopped.set)
-    log.info("connected to Slack in Socket Mode")
+    log.info("connected to Slack in Socket Mode (%d connections)", handler.open_count)
     if http is not None:
         threading.Thread(target=http.run, name="http", daemon=True).start()
         log.info("serving HTTP on %s (POST /alerts/…, GET /healthz)", http.effective_host)
@@ -178,14 +173,5 @@ def serve_connected(bot: BotApp, handler: Any, http: Any = None) -> None:
     finally:
         if http is not None:
             http.close()
-        try:
-            handler.close()
-        except Exception:  # slack_sdk's client can race its receiver thread on close; we are stopping
-            log.warning("closing the Socket Mode connection failed", exc_info=True)
+        handler.close()
         _finish(bot)
-
-
-def serve_socket_mode(bot: BotApp, app_token: str) -> None:
-    handler = socket_mode_handler(bot, app_token)
-    handler.connect()
-    serve_connected(bot, handler)

@@ -322,12 +322,13 @@ def connect_socket_mode(bot: BotApp, settings: Settings) -> Callable[[], None]:
     """Open the Socket Mode connection now; returns what serves it."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.app.server import serve_connected, socket_mode_handler
+    from bot.app.server import serve_connected
+    from bot.app.socket_pool import SocketConnections
 
     assert settings.slack_app_token
     # alert senders reach the bot over HTTP in Socket Mode too (and /healthz with them)
     http = bind_http(bot, settings) if settings.pagerduty_webhook_secret or settings.alerts_token else None
-    handler = socket_mode_handler(bot, settings.slack_app_token)
+    handler = SocketConnections(bot, settings.slack_app_token, settings.socket_mode_connections)
     try:
         handler.connect()
     except SlackApiError as exc:

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     slack_channel_pace: float = Field(
         default=1.0, ge=0, description="Seconds between the bot's messages in one channel (Slack's limit)"
     )
+    socket_mode_connections: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Socket Mode connections kept open (Slack spreads commands over them; one "
+        "refreshed or dropped, the others take them)",
+    )
     delivery_workers: int = Field(
         default=8,
         ge=1,

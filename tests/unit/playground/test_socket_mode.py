@@ -10,10 +10,11 @@ from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from playground import SlackStandIn, payloads
+from playground.socket_mode import DispatchFailed
 from tests.unit.playground.sockets import close_client
 
 
@@ -108,3 +109,33 @@ def test_wait_for_ack_times_out(standin: SlackStandIn) -> None:
             standin.wait_for_ack(envelope_id, timeout=0.1)
         websocket.send(json.dumps({"envelope_id": envelope_id}))
         assert standin.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+
+
+def test_a_refresh_warns_then_closes_whether_or_not_the_app_reconnected(standin: SlackStandIn) -> None:
+    url = WebClient(base_url=standin.api_url).apps_connections_open(app_token="xapp-test")["url"]
+    with connect(url) as websocket:
+        websocket.recv(timeout=3)
+        standin.wait_socket_connected(timeout=1)
+        standin.refresh_socket(warning=0.1, grace=0.2)
+        assert json.loads(websocket.recv(timeout=3))["reason"] == "warning"
+        assert json.loads(websocket.recv(timeout=3))["reason"] == "refresh_requested"
+        with pytest.raises(ConnectionClosed):  # this app never reconnected: closed all the same
+            websocket.recv(timeout=3)
+    with pytest.raises(DispatchFailed):  # nobody left to take a command: Slack's dispatch_failed
+        standin.send_envelope("slash_commands", standin.slash_command_payload(text="help"))
+
+
+def test_envelopes_go_round_the_live_connections_and_skip_a_dropped_one(standin: SlackStandIn) -> None:
+    web = WebClient(base_url=standin.api_url)
+    with connect(web.apps_connections_open(app_token="xapp-test")["url"]) as first:
+        first.recv(timeout=3)
+        with connect(web.apps_connections_open(app_token="xapp-test")["url"]) as second:
+            second.recv(timeout=3)
+            standin.wait_socket_connected(timeout=1, count=2)
+            sent = [standin.send_envelope("events_api", {"n": n}) for n in range(2)]
+            got = {json.loads(ws.recv(timeout=3))["envelope_id"] for ws in (first, second)}
+            assert got == set(sent)  # one each
+            standin.drop_socket()  # the oldest (first) goes without a word
+            assert standin.connection_count() == 1
+            after = [standin.send_envelope("events_api", {"n": n}) for n in range(3)]
+            assert [json.loads(second.recv(timeout=3))["envelope_id"] for _ in after] == after
