@@ -120,6 +120,8 @@ def test_declare_staff_update_remind_and_resolve_in_the_browser(
     private = page.locator("#messages .msg.ephemeral").first
     expect(private).to_contain_text("Only visible to you", timeout=WAIT)
     expect(page.locator("#channels a.ch", has_text="inc-")).to_have_count(1)
+    # the announcement is edited once its channel exists (its buttons move): click after that
+    expect(announcement).to_contain_text("#inc-2026-", timeout=WAIT)
 
     # Bob takes Tech Lead with the button on the announcement; everyone's copy says so
     be(page, "U0BOB")
