@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import transaction
 from bot.db.health import is_contention
-from bot.db.models import Incident, TimelineEvent
+from bot.db.models import Incident, ScheduledWork, TimelineEvent
 from bot.db.writers import background
 from bot.incidents import effects, work
 from bot.integrations.trackers.spec import Tracker
@@ -35,53 +35,81 @@ log = logging.getLogger(__name__)
 JOB_RETRY = RetryPolicy(first=60, longest=3600)
 # A tick handles at most this many rows, so one tick never runs for long.
 MAX_PER_TICK = 500
+# Due rows done in one transaction (a burst of reminders takes a few turns at the database).
+BATCH = 20
 
 
 def tick(ctx: Context) -> datetime | None:
-    """Do what is due, one row per transaction. Returns when the next row comes due (None: no
-    row is waiting; now or earlier: this tick stopped at ``MAX_PER_TICK``)."""
+    """Do what is due, up to ``BATCH`` rows per transaction (each in its own savepoint). Returns
+    when the next row comes due (None: no row is waiting; now or earlier: this tick stopped at
+    ``MAX_PER_TICK``)."""
     handled = 0
-    while handled < MAX_PER_TICK and run_next(ctx):
-        handled += 1
+    while handled < MAX_PER_TICK:
+        done = run_due(ctx, min(BATCH, MAX_PER_TICK - handled))
+        handled += done
+        if done < BATCH:
+            break
     with ctx.sessions() as session:
         return work.next_due(session)
 
 
 def run_next(ctx: Context) -> bool:
     """Take the oldest due row and do it; False when nothing is due."""
+    return run_due(ctx, 1) == 1
+
+
+def run_due(ctx: Context, limit: int) -> int:
+    """Take up to ``limit`` due rows, oldest first, and do each in one transaction: a burst of
+    reminders falling due together takes a few turns at the database, not one per reminder. A job
+    that fails rolls back to its savepoint and is retried later; the others stand. Returns how many
+    rows were handled."""
     now = ctx.clock()
+    handled: list[tuple[str, str, datetime, bool, bool]] = []
     with transaction(ctx.sessions) as session:
-        row = work.take_due(session, now)
-        if row is None:
-            return False
-        job = JOBS.get(row.kind)
-        if job is None:
-            log.error("no job for scheduled work of kind %r; dropping it", row.kind)
-            session.delete(row)
-            return True
-        incident = session.get_one(Incident, row.incident_id)
-        due, kind, key = row.due_at, row.kind, row.key
-        before = _escalated(session, incident.id) if kind == work.ESCALATION else 0
-        try:
-            with session.begin_nested():
-                again = job(session, ctx.policy, incident, row, now)
-        except Exception as exc:
-            if ctx.database.failed(exc):
-                raise
-            backoff = JOB_RETRY.delay(row.attempts + 1)
-            log.exception("scheduled %s for %s failed; retrying in %s", row.kind, incident.ref, backoff)
-            work.failed(row, repr(exc), now + backoff)
-            return True
-        work.done(session, row, again)
-        log.info("%s: %s handled", incident.ref, kind.replace("_", " "))
-        fired = kind == work.ESCALATION and _escalated(session, incident.id) > before
+        while len(handled) < limit:
+            row = work.take_due(session, now)
+            if row is None:
+                break
+            handled.append(_run(ctx, session, row, now))
     # what the people who run the bot watch, once it is committed
-    if kind == work.UPDATE_REMINDER and again is not None:  # sent (None: nothing was due any more)
-        ctx.metrics.reminders.inc()
-        ctx.metrics.reminder_lateness.observe(max((now - due).total_seconds(), 0.0))
-    if fired:
-        ctx.metrics.escalations.labels("at_declare" if key.endswith(":declare") else "tier").inc()
-    return True
+    for kind, key, due, sent, fired in handled:
+        if kind == work.UPDATE_REMINDER and sent:  # (not sent: nothing was due any more)
+            ctx.metrics.reminders.inc()
+            ctx.metrics.reminder_lateness.observe(max((now - due).total_seconds(), 0.0))
+        if fired:
+            ctx.metrics.escalations.labels("at_declare" if key.endswith(":declare") else "tier").inc()
+    return len(handled)
+
+
+def _run(
+    ctx: Context, session: Session, row: ScheduledWork, now: datetime
+) -> tuple[str, str, datetime, bool, bool]:
+    """Do one due row in the open transaction: (kind, key, due, sent, escalation fired)."""
+    due, kind, key = row.due_at, row.kind, row.key
+    job = JOBS.get(kind)
+    if job is None:
+        log.error("no job for scheduled work of kind %r; dropping it", kind)
+        session.delete(row)
+        session.flush()
+        return kind, key, due, False, False
+    incident = session.get_one(Incident, row.incident_id)
+    before = _escalated(session, incident.id) if kind == work.ESCALATION else 0
+    try:
+        with session.begin_nested():
+            again = job(session, ctx.policy, incident, row, now)
+    except Exception as exc:
+        if ctx.database.failed(exc):
+            raise
+        backoff = JOB_RETRY.delay(row.attempts + 1)
+        log.exception("scheduled %s for %s failed; retrying in %s", kind, incident.ref, backoff)
+        work.failed(row, repr(exc), now + backoff)
+        session.flush()
+        return kind, key, due, False, False
+    work.done(session, row, again)
+    session.flush()
+    log.info("%s: %s handled", incident.ref, kind.replace("_", " "))
+    fired = kind == work.ESCALATION and _escalated(session, incident.id) > before
+    return kind, key, due, again is not None, fired
 
 
 def _escalated(session: Session, incident_id: int) -> int:

@@ -1,0 +1,90 @@
+"""A burst of due work is done a batch per transaction, each row in its own savepoint: one job that
+raises is retried later while the rest of its batch stands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config.policy import Policy
+from bot.config.settings import Settings
+from bot.db.models import Incident, ScheduledWork, TimelineEvent
+from bot.incidents import declare as declaring
+from bot.incidents import work
+from bot.rendering import Renderer
+from bot.runtime.context import Context
+from schedules import jobs, runner
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+POLICY = Policy()
+LATER = NOW + timedelta(hours=1)  # every P1's first reminder is due by then
+
+
+def context(engine: Engine, sessions: sessionmaker[Session]) -> Context:
+    settings = Settings(_env_file=None)
+    return Context(
+        settings=settings,
+        policy=POLICY,
+        engine=engine,
+        sessions=sessions,
+        render=Renderer(),
+        clock=lambda: LATER,
+    )
+
+
+def declare(sessions: sessionmaker[Session], count: int) -> list[Incident]:
+    made = []
+    for n in range(count):
+        declaration = declaring.validate(
+            POLICY, title=f"Outage {n}", severity="P1", declared_by="U0A", commander="U0A"
+        )
+        made.append(declaring.declare(sessions, POLICY, declaration, NOW)[0])
+    return made
+
+
+def reminded(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        query = select(func.count()).select_from(TimelineEvent).where(TimelineEvent.kind == "reminder_sent")
+        return int(session.scalar(query) or 0)
+
+
+def test_a_burst_beyond_one_batch_is_all_done_in_one_tick(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    declare(sessions, runner.BATCH + 5)
+    with sessions() as session:  # escalations too are due by then; the reminders are what we count
+        due = session.scalars(select(ScheduledWork).where(ScheduledWork.due_at <= LATER)).all()
+        assert len([r for r in due if r.kind == work.UPDATE_REMINDER]) == runner.BATCH + 5
+    runner.tick(context(engine, sessions))
+    assert reminded(sessions) == runner.BATCH + 5
+    with sessions() as session:
+        assert session.scalars(select(ScheduledWork).where(ScheduledWork.due_at <= LATER)).first() is None
+
+
+def test_a_job_that_raises_is_retried_later_and_its_batch_stands(
+    engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incidents = declare(sessions, 5)
+    broken = incidents[2].id
+    real = jobs.JOBS[work.UPDATE_REMINDER]
+
+    def remind(session: Session, policy: Policy, incident: Incident, row: ScheduledWork, now: datetime):  # type: ignore[no-untyped-def]
+        if incident.id == broken:
+            session.add(TimelineEvent(incident_id=incident.id, kind="reminder_sent", at=now, details={}))
+            session.flush()  # written, then rolled back with its savepoint
+            raise RuntimeError("a bug")
+        return real(session, policy, incident, row, now)
+
+    monkeypatch.setitem(jobs.JOBS, work.UPDATE_REMINDER, remind)
+    assert runner.run_due(context(engine, sessions), runner.BATCH) >= 5
+    assert reminded(sessions) == 4
+    with sessions() as session:
+        row = session.scalars(
+            select(ScheduledWork).where(
+                ScheduledWork.incident_id == broken, ScheduledWork.kind == work.UPDATE_REMINDER
+            )
+        ).one()
+        assert row.attempts == 1 and row.due_at > LATER and "a bug" in (row.last_error or "")
