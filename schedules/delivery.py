@@ -149,7 +149,8 @@ def report(
     incident_id = claimed.incident_id
 
     def tell(session: Session) -> None:
-        incident = session.get(Incident, incident_id)
+        # locked first, as a change locks it before it touches the outbox (never a deadlock)
+        incident = session.get(Incident, incident_id, with_for_update=True)
         if incident is None:
             return
         effects.report_undelivered(

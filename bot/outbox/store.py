@@ -347,17 +347,10 @@ def retry(
 ) -> None:
     """Not delivered this time: try again at ``at``. ``in_doubt``: this attempt may have reached
     Slack. A doubt from an earlier attempt stays (say a lookup before re-sending was rate limited):
-    only a recorded delivery or a refusal clears it. ``also`` runs in the same transaction (the
-    report that it is late: both or neither)."""
+    only a recorded delivery or a refusal clears it. ``also`` is written in the same transaction
+    (the report that it is late: both or neither)."""
     in_doubt = in_doubt or claimed.in_doubt
-    with transaction(sessions) as session:
-        done = session.execute(
-            update(OutboxEffect)
-            .where(*_mine(claimed))
-            .values(not_before=at, in_doubt=in_doubt, last_error=error, **_released())
-        )
-        if also is not None and _rowcount(done):
-            also(session)
+    _settle(sessions, claimed, {"not_before": at, "in_doubt": in_doubt, "last_error": error}, also)
 
 
 def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason: str) -> None:
@@ -380,16 +373,31 @@ def hold(sessions: sessionmaker[Session], claimed: Claimed, at: datetime, reason
 
 def failed(sessions: sessionmaker[Session], claimed: Claimed, error: str, also: Also | None = None) -> None:
     """Slack refused it for good (and the bot could not fix it): kept, with the error, for reports.
-    ``also`` runs in the same transaction (the report that it failed: both or neither, so a crash
-    between them cannot leave a failure nobody was told of)."""
-    with transaction(sessions) as session:
-        done = session.execute(
-            update(OutboxEffect)
-            .where(*_mine(claimed))
-            .values(state=FAILED, in_doubt=False, last_error=error, **_released())
-        )
-        if also is not None and _rowcount(done):
-            also(session)
+    ``also`` is written in the same transaction (the report that it failed: both or neither, so a
+    crash between them cannot leave a failure nobody was told of)."""
+    _settle(sessions, claimed, {"state": FAILED, "in_doubt": False, "last_error": error}, also)
+
+
+class _NotMine(Exception):
+    """The claim was lost meanwhile (its lease ran out and another worker took it)."""
+
+
+def _settle(
+    sessions: sessionmaker[Session], claimed: Claimed, values: dict[str, Any], also: Also | None
+) -> None:
+    """Record an attempt's outcome on the claimed effect, and ``also`` with it. ``also`` goes first:
+    it locks the incident row, as every change does before it touches the outbox, so this never
+    waits on a change that waits on it (a deadlock)."""
+    try:
+        with transaction(sessions) as session:
+            if also is not None:
+                also(session)
+            mine = update(OutboxEffect).where(*_mine(claimed))
+            done = session.execute(mine.values(**values, **_released()))
+            if also is not None and not _rowcount(done):
+                raise _NotMine  # rolls the report back with it
+    except _NotMine:
+        pass
 
 
 def next_ready_at(sessions: sessionmaker[Session], now: datetime, known: Known) -> datetime | None:
