@@ -1,0 +1,90 @@
+"""Delivery throughput with 1, 2 and 4 replicas on one PostgreSQL database: effects a second, Slack
+answering every call in 150 ms, tiers off. The same declarations go to the first replica each time
+(10 clients); throughput is the effects delivered over the time from the first declaration to the
+last delivery. The floor, side by side: what the replicas' delivery threads could send if each did
+nothing but wait for Slack (replicas × DELIVERY_WORKERS ÷ 150 ms).
+
+Run: .venv/bin/python benchmarks/replica_throughput.py POSTGRESQL_URL [DECLARATIONS] [REPLICAS ...]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from common import machine
+from sqlalchemy import create_engine, func, select, text
+
+from bot.db.models import OutboxEffect
+from playground.server import SlackStandIn
+from tests.e2e.db import owed, read
+from tests.e2e.harness import RunningBot, bot_env, start_bot
+
+LATENCY = 0.15
+WORKERS = 8
+PACE = "0"  # SLACK_CHANNEL_PACE: posts per channel unpaced, to measure the delivery machinery alone
+
+
+def run(base: str, replicas: int, count: int) -> tuple[int, float]:
+    schema = f"replicas_{uuid.uuid4().hex[:8]}"
+    with create_engine(base).begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    tmp = Path(tempfile.mkdtemp())
+    bots: list[RunningBot] = []
+    try:
+        with SlackStandIn() as standin:
+            settings = {"LOG_LEVEL": "WARNING", "DELIVERY_WORKERS": str(WORKERS), "SLACK_CHANNEL_PACE": PACE}
+            for _ in range(replicas):
+                bots.append(start_bot(tmp, bot_env(standin, url, **settings)))
+            standin.set_latency(LATENCY)
+            payloads = [standin.slash_command_payload(text=f"declare P2 Outage {n}") for n in range(count)]
+            start = time.time()
+            with ThreadPoolExecutor(10) as pool:
+                list(pool.map(bots[0].sender.command, payloads))
+            deadline = time.monotonic() + 900
+            while owed(url) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            took = time.time() - start
+            for bot in bots:
+                bot.stop()
+            bots.clear()
+        delivered = read(
+            url,
+            lambda s: int(
+                s.scalar(
+                    select(func.count()).select_from(OutboxEffect).where(OutboxEffect.state == "delivered")
+                )
+                or 0
+            ),
+        )
+        return delivered, took
+    finally:
+        for bot in bots:
+            bot.stop()
+        with create_engine(base).begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def main() -> None:
+    base = sys.argv[1]
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    counts = [int(n) for n in sys.argv[3:]] or [1, 2, 4]
+    print(
+        f"Replica throughput: {count} declarations, Slack at {LATENCY * 1000:.0f} ms, tiers off, "
+        f"{WORKERS} delivery workers a replica, PostgreSQL ({machine()})\n"
+    )
+    print("| replicas | effects delivered | seconds | effects a second | floor (threads ÷ latency) |")
+    print("|---|---|---|---|---|")
+    for replicas in counts:
+        delivered, took = run(base, replicas, count)
+        floor = replicas * WORKERS / LATENCY
+        print(f"| {replicas} | {delivered} | {took:.1f} | {delivered / took:.1f} | {floor:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
