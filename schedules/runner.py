@@ -53,11 +53,6 @@ def tick(ctx: Context) -> datetime | None:
         return work.next_due(session)
 
 
-def run_next(ctx: Context) -> bool:
-    """Take the oldest due row and do it; False when nothing is due."""
-    return run_due(ctx, 1) == 1
-
-
 def run_due(ctx: Context, limit: int) -> int:
     """Take up to ``limit`` due rows, oldest first, and do each in one transaction: a burst of
     reminders falling due together takes a few turns at the database, not one per reminder. A job
