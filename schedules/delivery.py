@@ -2,15 +2,17 @@
 
 A commit that owes something wakes them at once; otherwise they look again when the next effect
 becomes deliverable, and at least every scheduler tick (for what another replica, a crash or a
-back-off left). Each holds one effect at a time; a keeper thread renews the leases of what they
-hold, so a worker that dies lets its effect go within one lease. Nothing here sleeps with work in
-hand: pacing and back-off are times in the outbox, not naps.
+back-off left). One thread claims lane heads in batches for the senders, each of which holds one
+effect at a time; a keeper thread renews the leases of what they hold, so a replica that dies lets
+its effects go within one lease. Nothing here sleeps with work in hand: pacing and back-off are
+times in the outbox, not naps.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from datetime import timedelta
 
 from pydantic import ValidationError
@@ -172,6 +174,11 @@ def report(
 
 
 class DeliveryWorkers:
+    """One claimer and ``count`` senders. The claimer takes as many lane heads as there are idle
+    senders, in one transaction, and hands them over; each sender delivers one effect and records
+    its outcome, then wakes the claimer (its lane may have a next effect now). Claims cost one
+    transaction per batch rather than per effect, and no sender ever looks for work itself."""
+
     def __init__(self, ctx: Context, count: int) -> None:
         self.ctx = ctx
         self.count = count
@@ -180,12 +187,15 @@ class DeliveryWorkers:
         self._cond = threading.Condition()
         self._wakes = 0
         self._stopping = threading.Event()
-        self._held: dict[int, outbox.Claimed] = {}
+        self._held: dict[int, outbox.Claimed] = {}  # claimed and not yet recorded: leases kept
+        self._handed: deque[outbox.Claimed] = deque()  # claimed, not yet taken by a sender
+        self._idle = 0  # senders waiting for an effect
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for n in range(self.count):
-            self._threads.append(threading.Thread(target=self._work, name=f"delivery-{n}", daemon=True))
+            self._threads.append(threading.Thread(target=self._send, name=f"delivery-{n}", daemon=True))
+        self._threads.append(threading.Thread(target=self._claim, name="delivery-claims", daemon=True))
         self._threads.append(threading.Thread(target=self._keep_leases, name="delivery-leases", daemon=True))
         self._threads.append(threading.Thread(target=self._probe_holds, name="delivery-holds", daemon=True))
         try:  # a replica that starts (perhaps with a new token) probes every hold at once
@@ -197,13 +207,13 @@ class DeliveryWorkers:
             thread.start()
 
     def wake(self) -> None:
-        """Something was owed: look now."""
+        """Something was owed (or a lane moved on): look now."""
         with self._cond:
             self._wakes += 1
             self._cond.notify_all()
 
     def stop(self, timeout: float) -> bool:
-        """Stop looking for work; True when every worker finished what it held within ``timeout``."""
+        """Stop claiming; True when every sender finished what was claimed within ``timeout``."""
         self._stopping.set()
         self.wake()
         for thread in self._threads:
@@ -214,37 +224,38 @@ class DeliveryWorkers:
     def poll(self) -> float:
         return self.ctx.settings.scheduler_tick
 
-    def _work(self) -> None:
-        with background():  # a request waiting for its ack goes first
-            self._deliver()
+    # ---------------------------------------------------------------------------- the claimer
 
-    def _deliver(self) -> None:
-        while not self._stopping.is_set():
-            with self._cond:
-                seen = self._wakes
-            self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
-            try:
-                claimed = outbox.claim(self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known())
-                self.ctx.database.worked()
-            except Exception as exc:
-                if not self.ctx.database.failed(exc) and not is_contention(exc):
-                    log.exception("claiming outbox work failed")
-                self._wait(seen, self.poll)
-                continue
-            if claimed is None:
-                self._wait(seen, self._until_next())
-                continue
-            self._held[claimed.id] = claimed
-            try:
-                with logs.working_on(claimed.key):
-                    outcome = run_one(self.ctx, claimed)
-                if isinstance(outcome, Held) and outcome.holds:
-                    self.holds.changed()
-            except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried
-                if not self.ctx.database.failed(exc):
-                    log.exception("recording the delivery of %s failed", claimed.key)
-            finally:
-                self._held.pop(claimed.id, None)
+    def _claim(self) -> None:
+        with background():  # a request waiting for its ack goes first
+            while not self._stopping.is_set():
+                with self._cond:
+                    self._cond.wait_for(lambda: self._free() > 0 or self._stopping.is_set())
+                    seen, free = self._wakes, self._free()
+                if self._stopping.is_set():
+                    return
+                self.ctx.in_flight.give_way()
+                try:
+                    batch = outbox.claim_batch(
+                        self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known(), free
+                    )
+                    self.ctx.database.worked()
+                except Exception as exc:
+                    if not self.ctx.database.failed(exc) and not is_contention(exc):
+                        log.exception("claiming outbox work failed")
+                    self._wait(seen, self.poll)
+                    continue
+                with self._cond:
+                    for claimed in batch:
+                        self._held[claimed.id] = claimed
+                        self._handed.append(claimed)
+                    self._cond.notify_all()
+                if len(batch) < free:  # nothing more is ready now: until something is, or is owed
+                    self._wait(seen, self._until_next())
+
+    def _free(self) -> int:
+        """Senders with nothing in hand (called holding ``_cond``)."""
+        return self._idle - len(self._handed)
 
     def _until_next(self) -> float:
         try:
@@ -260,6 +271,37 @@ class DeliveryWorkers:
             if self._wakes == seen and not self._stopping.is_set():
                 self._cond.wait(timeout)
 
+    # ---------------------------------------------------------------------------- the senders
+
+    def _send(self) -> None:
+        with background():
+            while (claimed := self._next()) is not None:
+                try:
+                    with logs.working_on(claimed.key):
+                        outcome = run_one(self.ctx, claimed)
+                    if isinstance(outcome, Held) and outcome.holds:
+                        self.holds.changed()
+                except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried
+                    if not self.ctx.database.failed(exc):
+                        log.exception("recording the delivery of %s failed", claimed.key)
+                finally:
+                    with self._cond:
+                        self._held.pop(claimed.id, None)
+                    self.wake()  # its lane may owe a next effect, and this sender is free
+
+    def _next(self) -> outbox.Claimed | None:
+        """The next claimed effect; None once stopping with nothing left in hand."""
+        with self._cond:
+            self._idle += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: self._handed or self._stopping.is_set())
+                return self._handed.popleft() if self._handed else None
+            finally:
+                self._idle -= 1
+
+    # ---------------------------------------------------------------------------- housekeeping
+
     def _keep_leases(self) -> None:
         with background():
             self._renew_leases()
@@ -267,7 +309,8 @@ class DeliveryWorkers:
     def _renew_leases(self) -> None:
         every = max(self.lease.total_seconds() / 3, 0.1)
         while not self._stopping.wait(every):
-            held = list(self._held.values())
+            with self._cond:
+                held = list(self._held.values())
             try:
                 outbox.renew(self.ctx.sessions, held, self.ctx.clock() + self.lease)
             except Exception as exc:

@@ -190,9 +190,9 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     engine = make_engine(
         settings.database_url,
         timeout=settings.database_timeout,
-        # a connection kept for each thread that often needs one (requests, delivery, the scheduler
-        # and the lease keeper), so none waits for the pool; the after-ack threads open more
-        connections=(settings.http_threads + settings.delivery_workers + 2, settings.worker_threads),
+        # a connection kept for each thread that often needs one (requests, delivery, its claimer,
+        # the scheduler and the lease keeper), so none waits for the pool; the after-ack threads open more
+        connections=(settings.http_threads + settings.delivery_workers + 3, settings.worker_threads),
     )
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
     outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))

@@ -1,11 +1,11 @@
 """The outbox store: every effect a committed change owes an outside system, until it is delivered.
 
 A change writes its effects in its own transaction (``owe``, ``rearm``), so what is acknowledged
-is saved together with everything it owes Slack. Delivery workers then ``claim`` one effect at a
-time: the oldest pending effect of a lane (a channel, a person's DMs, a pager) whose earlier
-effects are all done, so a lane goes out in commit order; a paced kind waits for its lane's pace.
-A worker claims only the kinds its replica has an adapter for (``bot.outbox.adapters``): a lane whose
-head is of a kind it does not know waits for a replica that knows it.
+is saved together with everything it owes Slack. Delivery then claims effects in batches
+(``claim_batch``), each the oldest pending effect of its lane (a channel, a person's DMs, a pager)
+whose earlier effects are all done, so a lane goes out in commit order; a paced kind waits for its
+lane's pace. A replica claims only the kinds it has an adapter for (``bot.outbox.adapters``): a
+lane whose head is of a kind it does not know waits for a replica that knows it.
 A claim is a lease (``claimed_until``) that its worker renews; a worker that dies loses only its
 lease, and the effect is claimed again, marked in doubt so the next worker looks for it in Slack
 before sending it again.
@@ -193,7 +193,8 @@ class Known:
 @functools.cache
 def _ready(known: Known) -> Any:
     """Heads of a known kind whose time (the ``now`` parameter) has come and who nobody holds,
-    oldest first. Built once per set of kinds: only ``now`` changes."""
+    oldest first, at most ``n`` (one per lane: a lane's head is its only deliverable effect).
+    Built once per set of kinds: only ``now`` and ``n`` change."""
     row, now = OutboxEffect, bindparam("now", type_=UTCDateTime())
     return (
         _heads(known)
@@ -208,7 +209,7 @@ def _ready(known: Known) -> Any:
             ),
         )
         .order_by(row.not_before, row.id)
-        .limit(1)
+        .limit(bindparam("n"))
     )
 
 
@@ -218,34 +219,44 @@ def _claim_statement(known: Known) -> Any:
 
 
 def claim(sessions: sessionmaker[Session], now: datetime, lease: timedelta, known: Known) -> Claimed | None:
-    """Claim the next deliverable effect of a kind in ``known``, or None. One indexed read when
-    nothing is ready (it takes no write lock: idle workers never stand in a change's way)."""
+    """Claim the next deliverable effect of a kind in ``known``, or None."""
+    claimed = claim_batch(sessions, now, lease, known, 1)
+    return claimed[0] if claimed else None
+
+
+def claim_batch(
+    sessions: sessionmaker[Session], now: datetime, lease: timedelta, known: Known, limit: int
+) -> list[Claimed]:
+    """Claim up to ``limit`` deliverable effects of kinds in ``known``, oldest first, each the head of
+    its own lane, in one transaction. One indexed read when nothing is ready (it takes no write
+    lock: an idle replica never stands in a change's way)."""
     with sessions() as session:
-        if session.execute(_ready(known), {"now": now}).first() is None:
-            return None
+        if session.execute(_ready(known), {"now": now, "n": 1}).first() is None:
+            return []
     with transaction(sessions) as session:
-        row = session.scalars(_claim_statement(known), {"now": now}).first()
-        if row is None:
-            return None
-        claimed = Claimed(
-            id=row.id,
-            key=row.key,
-            kind=row.kind,
-            lane=row.lane,
-            incident_id=row.incident_id,
-            payload=dict(row.payload or {}),
-            actor=row.actor,
-            created_at=row.created_at,
-            attempts=row.attempts + 1,
-            in_doubt=row.in_doubt,
-            version=row.version,
-            token=secrets.token_hex(8),
-            paced=row.kind in known.paced,
-        )
-        row.claimed_until = now + lease
-        row.claim_token = claimed.token
-        row.attempts = claimed.attempts
-        row.in_doubt = row.in_doubt or row.kind in known.creating  # until this attempt's outcome is known
+        rows = session.scalars(_claim_statement(known), {"now": now, "n": limit}).all()
+        claimed = []
+        for row in rows:
+            mine = Claimed(
+                id=row.id,
+                key=row.key,
+                kind=row.kind,
+                lane=row.lane,
+                incident_id=row.incident_id,
+                payload=dict(row.payload or {}),
+                actor=row.actor,
+                created_at=row.created_at,
+                attempts=row.attempts + 1,
+                in_doubt=row.in_doubt,
+                version=row.version,
+                token=secrets.token_hex(8),
+                paced=row.kind in known.paced,
+            )
+            row.claimed_until = now + lease
+            row.claim_token = mine.token
+            row.attempts = mine.attempts
+            row.in_doubt = row.in_doubt or row.kind in known.creating  # until this attempt's outcome is known
+            claimed.append(mine)
         return claimed
 
 

@@ -156,6 +156,41 @@ def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session
     assert sorted(got) == sorted(f"e{n}" for n in range(30))
 
 
+def test_a_batch_claim_takes_one_head_per_lane_oldest_first(sessions: sessionmaker[Session]) -> None:
+    for lane in ("a", "b", "c"):
+        for n in range(3):
+            owe(sessions, f"{lane}{n}", lane=f"channel:{lane}", kind="invite")
+    batch = outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+    assert [c.key for c in batch] == ["a0", "b0", "c0"]  # a lane's second effect waits for its first
+    assert len({c.token for c in batch}) == 3
+    assert outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10) == []  # all three lanes are held
+    for claimed in batch[:2]:
+        outbox.delivered(sessions, claimed, NOW, {}, PACE)
+    assert [c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 1)] == ["a1"]  # at most 1
+    assert [c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)] == ["b1"]
+
+
+def test_concurrent_batch_claims_never_share_an_effect(sessions: sessionmaker[Session]) -> None:
+    for n in range(60):
+        owe(sessions, f"e{n}", lane=f"channel:{n}", kind="invite")
+    got: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(3)
+
+    def claimer() -> None:
+        barrier.wait()
+        while batch := outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 7):
+            with lock:
+                got.extend(c.key for c in batch)
+
+    threads = [threading.Thread(target=claimer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == sorted(f"e{n}" for n in range(60))
+
+
 def test_when_the_next_effect_may_go(sessions: sessionmaker[Session]) -> None:
     assert outbox.next_ready_at(sessions, NOW, KNOWN) is None
     owe(sessions, "p1")
