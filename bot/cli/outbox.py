@@ -108,12 +108,15 @@ def _target(row: OutboxEffect) -> str:
 
 def _retry(sessions: Any, effect_id: int) -> int:
     with transaction(sessions) as session:
-        changed = session.execute(
+        lanes = session.scalars(
             update(OutboxEffect)
             .where(OutboxEffect.id == effect_id, OutboxEffect.state == outbox.FAILED)
             .values(state=outbox.PENDING, attempts=0, not_before=utcnow())
-        ).rowcount  # type: ignore[attr-defined]
-    if not changed:
+            .returning(OutboxEffect.lane)
+        ).all()
+        for lane in lanes:
+            outbox.changed(session, lane)
+    if not lanes:
         print(f"incident-bot: there is no failed effect #{effect_id} (see incident-bot outbox)")
         return 1
     print(f"effect #{effect_id} is owed again; a running bot delivers it within a tick")
@@ -130,9 +133,14 @@ def _retry_failed(sessions: Any, incident_ref: str | None) -> int:
                 print(f"incident-bot: no incident {incident_ref} (like INC-2026-0007)", file=sys.stderr)
                 return 1
             query = query.where(OutboxEffect.incident_id == incident.id)
-        changed = session.execute(
-            query.values(state=outbox.PENDING, attempts=0, not_before=utcnow(), last_error=None)
-        ).rowcount  # type: ignore[attr-defined]
+        lanes = session.scalars(
+            query.values(state=outbox.PENDING, attempts=0, not_before=utcnow(), last_error=None).returning(
+                OutboxEffect.lane
+            )
+        ).all()
+        for lane in set(lanes):
+            outbox.changed(session, lane)
+    changed = len(lanes)
     where = f" of {incident_ref}" if incident_ref else ""
     print(
         f"{changed} failed effect(s){where} owed again, in their original order; a running bot delivers them"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -68,6 +68,16 @@ WRITES = "incident_bot_writes"
 _WRITERS: weakref.WeakKeyDictionary[Engine, tuple[WriterQueue, float]] = weakref.WeakKeyDictionary()
 
 
+# Work a change leaves for the end of its transaction (name → work), done just before it commits.
+_BEFORE_COMMIT = "db.before_commit"
+
+
+def before_commit(session: Session, name: str, work: Callable[[Session], None]) -> None:
+    """Do ``work`` at the end of the session's transaction, once however often it is asked for, just
+    before it commits (say, locks to take in one order, once all the change's rows are written)."""
+    session.info.setdefault(_BEFORE_COMMIT, {})[name] = work
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -84,3 +94,5 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     with queued, factory() as session, session.begin():
         session.connection(execution_options={WRITES: True})
         yield session
+        while work := session.info.get(_BEFORE_COMMIT):  # (work may ask for more work)
+            work.pop(next(iter(work)))(session)

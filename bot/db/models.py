@@ -380,6 +380,26 @@ class OutboxHold(Base):
     probes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OutboxHead(Base):
+    """Each lane's head: its oldest pending effect, the only one of it that may go (NULL: nothing
+    pending). A claim reads heads, never the effects waiting behind them, so its cost does not grow
+    with a long lane. Moved at the commit of every change to the lane's pending effects, under this
+    row's lock (``bot.outbox.store``)."""
+
+    __tablename__ = "outbox_heads"
+    __table_args__ = (
+        Index(
+            "ix_outbox_heads_owed",
+            "effect_id",
+            sqlite_where=text("effect_id IS NOT NULL"),
+            postgresql_where=text("effect_id IS NOT NULL"),
+        ),
+    )
+
+    lane: Mapped[str] = mapped_column(String(120), primary_key=True)
+    effect_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class OutboxLane(Base):
     """Pacing per lane: when the next post may go (Slack allows about one a second per channel)."""
 

@@ -25,8 +25,8 @@ from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select,
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db.dialect import dialect_of, insert_for, upsert_insert
-from bot.db.engine import transaction
-from bot.db.models import OutboxEffect, OutboxLane
+from bot.db.engine import before_commit, transaction
+from bot.db.models import OutboxEffect, OutboxHead, OutboxLane
 from bot.db.types import UTCDateTime
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -34,6 +34,8 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 OWED = "outbox.owed"
 # Rows owed inside ``together``, not written yet.
 _BATCH = "outbox.batch"
+# Lanes whose pending effects the transaction changed: their heads move before it commits.
+_LANES = "outbox.lanes"
 # More to write in the transaction that records an attempt's outcome.
 Also = Callable[[Session], None]
 
@@ -74,6 +76,7 @@ def owe(
     else:
         session.execute(_owe_statement(dialect_of(session)), row)
     session.info[OWED] = True
+    changed(session, lane)
 
 
 @contextmanager
@@ -114,6 +117,7 @@ def rearm(
     write_owed(session)  # what was owed before comes before it in its lane
     session.execute(_rearm_statement(dialect_of(session)), values)
     session.info[OWED] = True
+    changed(session, lane)
 
 
 @functools.cache
@@ -166,16 +170,66 @@ def _row(
     }
 
 
-def _heads(known: Known) -> Any:
-    """Pending effects at the head of their lane (nothing pending before them in it, but for a held
-    kind: a pin waiting for a scope does not hold back the posts after it)."""
-    row, earlier = OutboxEffect, aliased(OutboxEffect)
-    blocked = exists().where(earlier.lane == row.lane, earlier.state == PENDING, earlier.id < row.id)
-    if known.held:
-        blocked = blocked.where(earlier.kind.not_in(sorted(known.held)))
+def changed(session: Session, lane: str) -> None:
+    """The lane's pending effects changed in this transaction (one owed, one finished): its head
+    moves before the transaction commits."""
+    lanes = session.info.setdefault(_LANES, set())
+    lanes.add(lane)
+    before_commit(session, _LANES, _move_heads)
+
+
+def _move_heads(session: Session) -> None:
+    """Each changed lane's head becomes its oldest pending effect. The lanes' head rows are locked
+    first (in one statement, in lane order, so two changes never wait on each other); the heads are
+    then read in a statement of their own, which sees every change committed before the locks were
+    granted: whichever of two concurrent changes commits last sets the head from both."""
+    lanes = sorted(session.info.pop(_LANES, ()))
+    if not lanes:
+        return
+    write_owed(session)
+    session.execute(_lock_heads(dialect_of(session)), [{"lane": lane} for lane in lanes])
+    session.execute(_head_statement(), {"lanes": lanes})
+
+
+@functools.cache
+def _lock_heads(dialect: str) -> Any:
+    heads = OutboxHead.__table__
+    statement = insert_for(dialect, heads)
+    return statement.on_conflict_do_update(index_elements=["lane"], set_={"lane": statement.excluded.lane})
+
+
+@functools.cache
+def _head_statement() -> Any:
+    head, row = OutboxHead, OutboxEffect
+    oldest = select(func.min(row.id)).where(row.lane == head.lane, row.state == PENDING).scalar_subquery()
     return (
-        select(row).outerjoin(OutboxLane, OutboxLane.lane == row.lane).where(row.state == PENDING, ~blocked)
+        update(head)
+        .where(head.lane.in_(bindparam("lanes", expanding=True)))
+        .values(effect_id=oldest)
+        .execution_options(synchronize_session=False)
     )
+
+
+def _heads(known: Known) -> Any:
+    """Pending effects at the head of their lane, read from the lanes' heads. While a kind is held,
+    the effect after a held head may go too (a pin waiting for a scope does not hold back the posts
+    after it): then heads are found by looking at the lanes' pending effects instead, which costs
+    more with long lanes, and only lasts as long as the hold."""
+    row = OutboxEffect
+    if known.held:
+        earlier = aliased(OutboxEffect)
+        blocked = exists().where(
+            earlier.lane == row.lane,
+            earlier.state == PENDING,
+            earlier.id < row.id,
+            earlier.kind.not_in(sorted(known.held)),
+        )
+        found = select(row).where(row.state == PENDING, ~blocked)
+    else:
+        # an IN rather than a join: the planners then start from the heads, not from the effects
+        heads = select(OutboxHead.effect_id).where(OutboxHead.effect_id.is_not(None))
+        found = select(row).where(row.id.in_(heads), row.state == PENDING)
+    return found.outerjoin(OutboxLane, OutboxLane.lane == row.lane)
 
 
 @dataclass(frozen=True)
@@ -287,13 +341,14 @@ class Owed:
 
     id: int
     version: int
+    lane: str
 
 
 def pending(session: Session, key: str) -> Owed | None:
     """The pending effect with this key, if any."""
-    query = select(OutboxEffect.id, OutboxEffect.version)
+    query = select(OutboxEffect.id, OutboxEffect.version, OutboxEffect.lane)
     row = session.execute(query.where(OutboxEffect.key == key, OutboxEffect.state == PENDING)).first()
-    return None if row is None else Owed(row.id, row.version)
+    return None if row is None else Owed(row.id, row.version, row.lane)
 
 
 def shown(session: Session, owed: Owed, now: datetime, why: str) -> None:
@@ -309,6 +364,7 @@ def shown(session: Session, owed: Owed, now: datetime, why: str) -> None:
         )
         .values(state=DELIVERED, delivered_at=now, result={"skipped": why})
     )
+    changed(session, owed.lane)
 
 
 def delivered(
@@ -333,7 +389,9 @@ def delivered(
                 **_released(),
             )
         ).rowcount  # type: ignore[attr-defined]
-        if not done:
+        if done:
+            changed(session, claimed.lane)
+        else:
             session.execute(
                 update(OutboxEffect)
                 .where(*_mine(claimed))
@@ -407,6 +465,8 @@ def _settle(
             done = session.execute(mine.values(**values, **_released()))
             if also is not None and not _rowcount(done):
                 raise _NotMine  # rolls the report back with it
+            if "state" in values:
+                changed(session, claimed.lane)
     except _NotMine:
         pass
 

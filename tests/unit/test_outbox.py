@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import transaction
+from bot.db.engine import before_commit, transaction
+from bot.db.models import OutboxEffect, OutboxHead
 from bot.outbox import store as outbox
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -242,3 +244,86 @@ def test_after_a_restore_what_is_owed_is_looked_for_first(sessions: sessionmaker
         assert outbox.restored(session) == 1  # only what is still owed
     owed = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert owed is not None and owed.key == "owed" and owed.in_doubt
+
+
+def heads_hold(sessions: sessionmaker[Session]) -> None:
+    """Every lane's head is its oldest pending effect (NULL when none is pending)."""
+    with sessions() as session:
+        oldest = dict(
+            session.execute(
+                select(OutboxEffect.lane, func.min(OutboxEffect.id))
+                .where(OutboxEffect.state == outbox.PENDING)
+                .group_by(OutboxEffect.lane)
+            ).all()
+        )
+        heads = {lane: head for lane, head in session.execute(select(OutboxHead.lane, OutboxHead.effect_id))}
+    assert {lane: head for lane, head in heads.items() if head is not None} == oldest
+
+
+def test_a_lanes_head_is_its_oldest_pending_effect_through_every_change(
+    sessions: sessionmaker[Session],
+) -> None:
+    owe(sessions, "a1", kind="invite")
+    owe(sessions, "a2", kind="invite")
+    owe(sessions, "a3", kind="invite")
+    heads_hold(sessions)
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert first is not None and first.key == "a1"
+    outbox.delivered(sessions, first, NOW, {}, PACE)
+    heads_hold(sessions)
+    second = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert second is not None and second.key == "a2"
+    outbox.failed(sessions, second, "cant_invite")
+    heads_hold(sessions)
+    with transaction(sessions) as session:  # a finished edit owed again goes before what waits
+        outbox.rearm(session, key="a1", kind="invite", lane="channel:a", now=NOW)
+    heads_hold(sessions)
+    again = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert again is not None and again.key == "a1"
+    with transaction(sessions) as session:
+        read = outbox.pending(session, "a3")
+        assert read is not None
+        outbox.shown(session, read, NOW, "shown by a later post")
+    heads_hold(sessions)
+    try:
+        with transaction(sessions) as session:
+            outbox.owe(session, key="lost", kind="invite", lane="channel:b", now=NOW)
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    heads_hold(sessions)
+    outbox.delivered(sessions, again, NOW, {}, PACE)
+    heads_hold(sessions)
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
+
+
+def test_a_head_finished_while_the_next_effect_is_owed_moves_to_it(sessions: sessionmaker[Session]) -> None:
+    """A change owes the lane's next effect while its head is being finished: whichever commits last
+    sets the head from both, so the lane never waits behind a head that is gone (on PostgreSQL the
+    finishing transaction waits for the lane's lock, then reads what the change committed)."""
+    owe(sessions, "first", kind="invite")
+    first = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert first is not None
+    heads_moved, go_on = threading.Event(), threading.Event()
+
+    def pause(_: Session) -> None:
+        heads_moved.set()
+        go_on.wait(10)
+
+    def change() -> None:
+        with transaction(sessions) as session:
+            outbox.owe(session, key="next", kind="invite", lane="channel:a", now=NOW)
+            before_commit(session, "pause", pause)  # after the heads moved, holding their lock
+
+    owing = threading.Thread(target=change)
+    owing.start()
+    assert heads_moved.wait(10)
+    finishing = threading.Thread(target=outbox.delivered, args=(sessions, first, NOW, {}, PACE))
+    finishing.start()
+    finishing.join(0.5)  # it waits for the change (for its lock, or SQLite's one writer)
+    go_on.set()
+    owing.join(10)
+    finishing.join(10)
+    heads_hold(sessions)
+    following = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert following is not None and following.key == "next"

@@ -24,6 +24,7 @@ from bot.db.migrate import ForeignKeysBroken, check_foreign_keys, upgrade
 from bot.db.models import Incident, OutboxEffect, TimelineEvent
 from bot.incidents import effects, updates, work
 from bot.insights import postmortem
+from bot.outbox import store as outbox
 from schedules.jobs import JOBS
 from tests.old_databases import EARLIER, POLICY, START, dump, fill, load_at
 
@@ -92,6 +93,21 @@ def test_upgrading_from_every_earlier_revision_keeps_every_row(
 def carries_on(sessions: sessionmaker[Session], ids: dict[str, int], before: dict[str, Any]) -> None:
     """The upgraded database serves the flows as if nothing happened."""
     later = START + timedelta(hours=3)
+    # what the earlier release owed goes out: every lane that owes something has its head claimable
+    with sessions() as session:
+        owing = session.execute(
+            select(OutboxEffect.lane, func.min(OutboxEffect.id))
+            .where(OutboxEffect.state == outbox.PENDING)
+            .group_by(OutboxEffect.lane)
+        ).all()
+        owed_kinds = frozenset(session.scalars(select(OutboxEffect.kind).distinct()))
+    if "outbox" in before:
+        assert owing, "the filled database owes nothing: the check below would prove nothing"
+    known = outbox.Known(kinds=owed_kinds)
+    claimed = outbox.claim_batch(sessions, later + timedelta(days=1), timedelta(seconds=30), known, 1000)
+    assert sorted((c.lane, c.id) for c in claimed) == sorted((lane, first) for lane, first in owing)
+    for effect in claimed:  # released again, as a worker's lease running out would
+        outbox.hold(sessions, effect, START, "the upgrade test looked")
     # the open incident's update is overdue and nobody took command: reminded, and escalated
     done = run_due(sessions, later)
     if "scheduled_work" in before:  # the release before 0002 promised no updates
