@@ -4,13 +4,17 @@ inserts in one transaction and committed, with none of the bot's code in between
 At start a real declare (the domain's, in this process) fills an empty database once; the rows it
 wrote (the incident and every row that names it, the counter it advanced) are read back and kept.
 Each ``commit`` then writes a copy of them: the same tables, the same number of rows, the same
-sizes, with fresh ids and fresh values in the columns that must be unique.
+sizes, with fresh ids and fresh values in the columns that must be unique. On SQLite, which takes
+one writer at a time, the writers of the process take turns on a lock (as the bot's do, rather
+than polling SQLite's busy handler, whose sleeps grow to 100 ms).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +45,7 @@ class BareCommit:
         incident, _ = declaring.declare(make_session_factory(engine), policy, declaration, datetime.now(UTC))
         engine.dispose()
         self.engine: Engine = create_engine(url)
+        self.one_writer = threading.Lock() if url.startswith("sqlite") else contextlib.nullcontext()
         self.numbers = itertools.count(1_000_000)
         self.incident: dict[str, Any] = {}
         self.children: list[tuple[Table, list[dict[str, Any]]]] = []
@@ -65,7 +70,7 @@ class BareCommit:
         n = next(self.numbers)
         counters: Table = IncidentCounter.__table__  # type: ignore[assignment]
         incidents: Table = Incident.__table__  # type: ignore[assignment]
-        with self.engine.begin() as connection:
+        with self.one_writer, self.engine.begin() as connection:
             connection.execute(
                 update(counters)
                 .where(counters.c.year == self.incident["year"])

@@ -1,7 +1,8 @@
 """Delivery throughput with 1, 2 and 4 replicas on one PostgreSQL database: effects a second, Slack
 answering every call in 150 ms, tiers off. The same declarations go to the first replica each time
-(10 clients); throughput is the effects delivered over the time from the first declaration to the
-last delivery. The floor, side by side: what the replicas' delivery threads could send if each did
+(10 clients), and every reply is checked (a declaration not saved is counted, and what the bot
+said is printed); throughput is the effects delivered over the time from the first declaration to
+the last delivery. The floor, side by side: what the replicas' delivery threads could send if each did
 nothing but wait for Slack (replicas × DELIVERY_WORKERS ÷ 150 ms).
 
 Run: .venv/bin/python benchmarks/replica_throughput.py POSTGRESQL_URL [DECLARATIONS] [REPLICAS ...]
@@ -29,7 +30,7 @@ WORKERS = 8
 PACE = "0"  # SLACK_CHANNEL_PACE: posts per channel unpaced, to measure the delivery machinery alone
 
 
-def run(base: str, replicas: int, count: int) -> tuple[int, float]:
+def run(base: str, replicas: int, count: int) -> tuple[int, float, int, list[str]]:
     schema = f"replicas_{uuid.uuid4().hex[:8]}"
     with create_engine(base).begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -44,8 +45,17 @@ def run(base: str, replicas: int, count: int) -> tuple[int, float]:
             standin.set_latency(LATENCY)
             payloads = [standin.slash_command_payload(text=f"declare P2 Outage {n}") for n in range(count)]
             start = time.time()
+
+            def declare(payload: dict[str, str]) -> str:
+                """What the reply said, "" when the declaration was saved."""
+                try:
+                    reply = bots[0].sender.command(payload)
+                except OSError as exc:
+                    return f"no reply: {exc}"
+                return "" if reply.status == 200 and "is declared" in reply.body else reply.body[:200]
+
             with ThreadPoolExecutor(10) as pool:
-                list(pool.map(bots[0].sender.command, payloads))
+                answers = list(pool.map(declare, payloads))
             deadline = time.monotonic() + 900
             while owed(url) and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -62,7 +72,8 @@ def run(base: str, replicas: int, count: int) -> tuple[int, float]:
                 or 0
             ),
         )
-        return delivered, took
+        refused = [a for a in answers if a]
+        return delivered, took, count - len(refused), sorted(set(refused))[:3]
     finally:
         for bot in bots:
             bot.stop()
@@ -78,12 +89,19 @@ def main() -> None:
         f"Replica throughput: {count} declarations, Slack at {LATENCY * 1000:.0f} ms, tiers off, "
         f"{WORKERS} delivery workers a replica, PostgreSQL ({machine()})\n"
     )
-    print("| replicas | effects delivered | seconds | effects a second | floor (threads ÷ latency) |")
-    print("|---|---|---|---|---|")
+    print(
+        "| replicas | declarations saved | effects delivered | seconds | effects a second "
+        "| floor (threads ÷ latency) |"
+    )
+    print("|---|---|---|---|---|---|")
+    said: list[str] = []
     for replicas in counts:
-        delivered, took = run(base, replicas, count)
+        delivered, took, saved, refused = run(base, replicas, count)
         floor = replicas * WORKERS / LATENCY
-        print(f"| {replicas} | {delivered} | {took:.1f} | {delivered / took:.1f} | {floor:.0f} |")
+        print(f"| {replicas} | {saved} | {delivered} | {took:.1f} | {delivered / took:.1f} | {floor:.0f} |")
+        said.extend(refused)
+    for answer in sorted(set(said)):
+        print(f"\nNot saved: {answer}")
 
 
 if __name__ == "__main__":
