@@ -364,7 +364,8 @@ def test_two_replicas_send_every_reminder_exactly_once(
         due = int((stopped - incident.declared_at.timestamp()) // CADENCE)
         assert 2 <= len(sent) <= due + 1, (incident.ref, due, sent)
         gaps = [b - a for a, b in itertools.pairwise(sent)]
-        assert all(gap >= CADENCE - 0.3 for gap in gaps), (incident.ref, gaps)  # never twice for one due time
+        # never twice for one due time (a reminder decided a tick late, the next on time, is fine)
+        assert all(gap > CADENCE / 2 for gap in gaps), (incident.ref, gaps)
 
 
 def test_the_severity_modal_wants_a_reason_to_lower(
