@@ -60,6 +60,7 @@ def run(base: str, replicas: int, count: int) -> tuple[int, float, int, list[str
             while owed(url) and time.monotonic() < deadline:
                 time.sleep(0.2)
             took = time.time() - start
+            why = [line for line in bots[0].log().splitlines() if "nothing was saved (" in line]
             for bot in bots:
                 bot.stop()
             bots.clear()
@@ -73,7 +74,7 @@ def run(base: str, replicas: int, count: int) -> tuple[int, float, int, list[str
             ),
         )
         refused = [a for a in answers if a]
-        return delivered, took, count - len(refused), sorted(set(refused))[:3]
+        return delivered, took, count - len(refused), sorted(set(refused))[:3] + why[:3]
     finally:
         for bot in bots:
             bot.stop()

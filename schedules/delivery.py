@@ -276,6 +276,7 @@ class DeliveryWorkers:
     def _send(self) -> None:
         with background():
             while (claimed := self._next()) is not None:
+                self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
                 try:
                     with logs.working_on(claimed.key):
                         outcome = run_one(self.ctx, claimed)
