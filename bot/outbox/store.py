@@ -115,9 +115,9 @@ def rearm(
     lets a burst of changes collapse into one send (a finished effect is owed again after it)."""
     values = {**_row(key, kind, lane, now, incident_id, None, payload), "not_before": now + delay}
     write_owed(session)  # what was owed before comes before it in its lane
-    session.execute(_rearm_statement(dialect_of(session)), values)
+    owed_in = session.execute(_rearm_statement(dialect_of(session)), values).scalar_one()
     session.info[OWED] = True
-    changed(session, lane)
+    changed(session, owed_in)
 
 
 @functools.cache
@@ -142,7 +142,7 @@ def _rearm_statement(dialect: str) -> Any:
             "attempts": case((table.c.state == PENDING, table.c.attempts), else_=0),
             "state": PENDING,
         },
-    )
+    ).returning(table.c.lane)  # the lane it was first owed in: its place stays there
 
 
 def _row(

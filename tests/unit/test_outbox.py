@@ -327,3 +327,18 @@ def test_a_head_finished_while_the_next_effect_is_owed_moves_to_it(sessions: ses
     heads_hold(sessions)
     following = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert following is not None and following.key == "next"
+
+
+def test_an_effect_owed_again_keeps_its_lane_and_its_lanes_head_moves(sessions: sessionmaker[Session]) -> None:
+    def rearm(lane: str) -> None:
+        with transaction(sessions) as session:
+            outbox.rearm(session, key="edit", kind="edit", lane=lane, now=NOW)
+
+    rearm("channel:a")
+    sent = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert sent is not None
+    outbox.delivered(sessions, sent, NOW, {}, PACE)
+    rearm("channel:b")  # owed again from elsewhere: it still goes in the lane it was first owed in
+    heads_hold(sessions)
+    again = outbox.claim(sessions, NOW, LEASE, KNOWN)
+    assert again is not None and (again.key, again.lane) == ("edit", "channel:a")
