@@ -329,7 +329,9 @@ def test_a_head_finished_while_the_next_effect_is_owed_moves_to_it(sessions: ses
     assert following is not None and following.key == "next"
 
 
-def test_an_effect_owed_again_keeps_its_lane_and_its_lanes_head_moves(sessions: sessionmaker[Session]) -> None:
+def test_an_effect_owed_again_keeps_its_lane_and_its_lanes_head_moves(
+    sessions: sessionmaker[Session],
+) -> None:
     def rearm(lane: str) -> None:
         with transaction(sessions) as session:
             outbox.rearm(session, key="edit", kind="edit", lane=lane, now=NOW)
