@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ from bot.runtime.context import Context
 from schedules.holds import REFRESH, HoldKeeper
 
 log = logging.getLogger(__name__)
+# Seconds between looks for lane heads another release left behind (see ``outbox.repair_heads``).
+REPAIR_EVERY = 30.0
 
 
 def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
@@ -190,6 +193,7 @@ class DeliveryWorkers:
         self._held: dict[int, outbox.Claimed] = {}  # claimed and not yet recorded: leases kept
         self._handed: deque[outbox.Claimed] = deque()  # claimed, not yet taken by a sender
         self._idle = 0  # senders waiting for an effect
+        self._claiming = True  # until the claimer stops: senders wait for what it may still hand over
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -227,31 +231,58 @@ class DeliveryWorkers:
     # ---------------------------------------------------------------------------- the claimer
 
     def _claim(self) -> None:
-        with background():  # a request waiting for its ack goes first
-            while not self._stopping.is_set():
-                with self._cond:
-                    self._cond.wait_for(lambda: self._free() > 0 or self._stopping.is_set())
-                    seen, free = self._wakes, self._free()
-                if self._stopping.is_set():
-                    return
-                self.ctx.in_flight.give_way()
-                try:
-                    batch = outbox.claim_batch(
-                        self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known(), free
-                    )
-                    self.ctx.database.worked()
-                except Exception as exc:
-                    if not self.ctx.database.failed(exc) and not is_contention(exc):
-                        log.exception("claiming outbox work failed")
-                    self._wait(seen, self.poll)
-                    continue
-                with self._cond:
-                    for claimed in batch:
-                        self._held[claimed.id] = claimed
-                        self._handed.append(claimed)
-                    self._cond.notify_all()
-                if len(batch) < free:  # nothing more is ready now: until something is, or is owed
-                    self._wait(seen, self._until_next())
+        try:
+            with background():  # a request waiting for its ack goes first
+                self._claim_until_stopped()
+        finally:
+            with self._cond:  # senders stop once what it claimed is delivered
+                self._claiming = False
+                self._cond.notify_all()
+
+    def _claim_until_stopped(self) -> None:
+        repaired = float("-inf")  # at once: a replica may start in the middle of a rolling deploy
+        while not self._stopping.is_set():
+            if time.monotonic() - repaired >= REPAIR_EVERY:
+                repaired = time.monotonic()
+                self._repair_heads()
+            with self._cond:
+                self._cond.wait_for(lambda: self._free() > 0 or self._stopping.is_set())
+                seen, free = self._wakes, self._free()
+            if self._stopping.is_set():
+                return
+            self.ctx.in_flight.give_way()
+            try:
+                batch = outbox.claim_batch(
+                    self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known(), free
+                )
+                self.ctx.database.worked()
+            except Exception as exc:
+                if not self.ctx.database.failed(exc) and not is_contention(exc):
+                    log.exception("claiming outbox work failed")
+                self._wait(seen, self.poll)
+                continue
+            with self._cond:
+                for claimed in batch:
+                    self._held[claimed.id] = claimed
+                    self._handed.append(claimed)
+                self._cond.notify_all()
+            if len(batch) < free:  # nothing more is ready now: until something is, or is owed
+                self._wait(seen, self._until_next())
+
+    def _repair_heads(self) -> None:
+        """A lane whose head another release left behind (one that ran beside this one during a
+        rolling deploy, and knows no heads) gets its head back; found lanes are logged."""
+        try:
+            lanes = outbox.repair_heads(self.ctx.sessions)
+        except Exception as exc:
+            if not self.ctx.database.failed(exc) and not is_contention(exc):
+                log.exception("repairing the outbox's lane heads failed")
+            return
+        if lanes:
+            log.warning(
+                "the heads of %d outbox lanes were behind (%s); moved", len(lanes), ", ".join(lanes[:5])
+            )
+            self.wake()
 
     def _free(self) -> int:
         """Senders with nothing in hand (called holding ``_cond``)."""
@@ -291,12 +322,12 @@ class DeliveryWorkers:
                     self.wake()  # its lane may owe a next effect, and this sender is free
 
     def _next(self) -> outbox.Claimed | None:
-        """The next claimed effect; None once stopping with nothing left in hand."""
+        """The next claimed effect; None once the claimer stopped and everything it claimed is taken."""
         with self._cond:
             self._idle += 1
             self._cond.notify_all()
             try:
-                self._cond.wait_for(lambda: self._handed or self._stopping.is_set())
+                self._cond.wait_for(lambda: self._handed or not self._claiming)
                 return self._handed.popleft() if self._handed else None
             finally:
                 self._idle -= 1

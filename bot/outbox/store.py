@@ -210,6 +210,32 @@ def _head_statement() -> Any:
     )
 
 
+def repair_heads(sessions: sessionmaker[Session]) -> list[str]:
+    """Lanes whose head is not their oldest pending effect, their heads moved; returns them. None
+    should be: every change moves its lanes' heads. But a replica of the previous release, running
+    beside this one during a rolling deploy, owes and delivers without them."""
+    row, head = OutboxEffect, OutboxHead
+    oldest = (
+        select(row.lane, func.min(row.id).label("first"))
+        .where(row.state == PENDING)
+        .group_by(row.lane)
+        .subquery()
+    )
+    behind = (
+        select(oldest.c.lane)
+        .outerjoin(head, head.lane == oldest.c.lane)
+        .where(or_(head.effect_id.is_(None), head.effect_id != oldest.c.first))
+        .order_by(oldest.c.lane)
+    )
+    with sessions() as session:
+        lanes = list(session.scalars(behind))
+    if lanes:
+        with transaction(sessions) as session:
+            for lane in lanes:
+                changed(session, lane)
+    return lanes
+
+
 def _heads(known: Known) -> Any:
     """Pending effects at the head of their lane, read from the lanes' heads. While a kind is held,
     the effect after a held head may go too (a pin waiting for a scope does not hold back the posts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import before_commit, transaction
@@ -344,3 +344,18 @@ def test_an_effect_owed_again_keeps_its_lane_and_its_lanes_head_moves(
     heads_hold(sessions)
     again = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert again is not None and (again.key, again.lane) == ("edit", "channel:a")
+
+
+def test_heads_left_behind_by_a_release_that_knew_none_are_repaired(sessions: sessionmaker[Session]) -> None:
+    """During a rolling deploy the previous release owes and delivers without moving heads."""
+    owe(sessions, "a1", kind="invite")
+    owe(sessions, "a2", kind="invite")
+    with transaction(sessions) as session:  # as the previous release: a1 delivered, b1 owed
+        session.execute(update(OutboxEffect).where(OutboxEffect.key == "a1").values(state=outbox.DELIVERED))
+        values = {"key": "b1", "kind": "invite", "lane": "channel:b", "payload": {}, "state": outbox.PENDING}
+        session.execute(insert(OutboxEffect).values(**values, created_at=NOW, not_before=NOW))
+    assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None  # both lanes wait behind stale heads
+    assert outbox.repair_heads(sessions) == ["channel:a", "channel:b"]
+    heads_hold(sessions)
+    assert sorted(c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)) == ["a2", "b1"]
+    assert outbox.repair_heads(sessions) == []  # nothing behind: nothing moved
