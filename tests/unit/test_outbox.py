@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -137,27 +138,6 @@ def test_an_edit_a_post_already_showed_is_finished_unless_owed_again(sessions: s
         assert outbox.pending(session, "edit") is None
 
 
-def test_concurrent_workers_never_share_an_effect(sessions: sessionmaker[Session]) -> None:
-    for n in range(30):
-        owe(sessions, f"e{n}", lane=f"channel:{n}", kind="invite")
-    got: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(4)
-
-    def worker() -> None:
-        barrier.wait()
-        while (claimed := outbox.claim(sessions, NOW, LEASE, KNOWN)) is not None:
-            with lock:
-                got.append(claimed.key)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(got) == sorted(f"e{n}" for n in range(30))
-
-
 def test_a_batch_claim_takes_one_head_per_lane_oldest_first(sessions: sessionmaker[Session]) -> None:
     for lane in ("a", "b", "c"):
         for n in range(3):
@@ -172,7 +152,8 @@ def test_a_batch_claim_takes_one_head_per_lane_oldest_first(sessions: sessionmak
     assert [c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)] == ["b1"]
 
 
-def test_concurrent_batch_claims_never_share_an_effect(sessions: sessionmaker[Session]) -> None:
+@pytest.mark.parametrize("batch", [1, 7])
+def test_concurrent_claimers_never_share_an_effect(sessions: sessionmaker[Session], batch: int) -> None:
     for n in range(60):
         owe(sessions, f"e{n}", lane=f"channel:{n}", kind="invite")
     got: list[str] = []
@@ -181,9 +162,9 @@ def test_concurrent_batch_claims_never_share_an_effect(sessions: sessionmaker[Se
 
     def claimer() -> None:
         barrier.wait()
-        while batch := outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 7):
+        while claimed := outbox.claim_batch(sessions, NOW, LEASE, KNOWN, batch):
             with lock:
-                got.extend(c.key for c in batch)
+                got.extend(c.key for c in claimed)
 
     threads = [threading.Thread(target=claimer) for _ in range(3)]
     for t in threads:
