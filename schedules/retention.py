@@ -1,5 +1,6 @@
 """Bounded tables: what the bot no longer needs is forgotten after ``OUTBOX_RETENTION`` (delivered
-effects, the record of alert deliveries already taken), a small batch at a time, by one replica.
+effects, the record of alert deliveries already taken), and the heads of lanes that owe nothing, a
+small batch at a time, by one replica.
 Incidents, their timelines and follow-ups are never forgotten."""
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ def forget_old(ctx: Context) -> int:
         for _ in range(MOST_BATCHES):
             with transaction(ctx.sessions) as session:
                 went = outbox.purge_delivered(session, before, BATCH)
+                heads = outbox.forget_idle_heads(session, BATCH)
                 old = select(AlertDelivery.key).where(AlertDelivery.received_at < before).limit(BATCH)
                 keys = list(session.scalars(old))
                 if keys:
                     session.execute(delete(AlertDelivery).where(AlertDelivery.key.in_(keys)))
-            gone += went + len(keys)
-            if went < BATCH and len(keys) < BATCH:
+            gone += went + heads + len(keys)
+            if went < BATCH and heads < BATCH and len(keys) < BATCH:
                 break
     if gone:
         log.info(

@@ -572,3 +572,13 @@ def purge_delivered(session: Session, before: datetime, batch: int = 500) -> int
     if ids:
         session.execute(delete(OutboxEffect).where(OutboxEffect.id.in_(ids)))
     return len(ids)
+
+
+def forget_idle_heads(session: Session, batch: int = 500) -> int:
+    """Forget up to ``batch`` heads of lanes that owe nothing (an incident's channel lane, once it is
+    over): the next effect owed in one makes its head again. Returns how many went."""
+    idle = select(OutboxHead.lane).where(OutboxHead.effect_id.is_(None)).limit(batch)
+    lanes = list(session.scalars(idle))
+    if lanes:  # (a change moving one of them meanwhile holds its row: its head is not idle then)
+        session.execute(delete(OutboxHead).where(OutboxHead.lane.in_(lanes), OutboxHead.effect_id.is_(None)))
+    return len(lanes)
