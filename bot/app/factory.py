@@ -92,6 +92,8 @@ def _wake_after_commit(ctx: Context) -> None:
     that scheduled work tells the scheduler when it comes due."""
 
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released (SQLAlchemy says so too): nothing is committed yet
         if session.info.pop(OWED, False):
             ctx.wake()
         due = session.info.pop(work.SOONEST, None)
