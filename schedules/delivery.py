@@ -23,7 +23,7 @@ from bot.db.health import is_contention
 from bot.db.models import Incident
 from bot.db.writers import background
 from bot.incidents import effects
-from bot.outbox import holds
+from bot.outbox import heads, holds
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
 from bot.outbox.holds import Hold
@@ -33,7 +33,7 @@ from bot.runtime.context import Context
 from schedules.holds import REFRESH, HoldKeeper
 
 log = logging.getLogger(__name__)
-# Seconds between looks for lane heads another release left behind (see ``outbox.repair_heads``).
+# Seconds between looks for lane heads another release left behind (see ``heads.repair_heads``).
 REPAIR_EVERY = 30.0
 
 
@@ -273,7 +273,7 @@ class DeliveryWorkers:
         """A lane whose head another release left behind (one that ran beside this one during a
         rolling deploy, and knows no heads) gets its head back; found lanes are logged."""
         try:
-            lanes = outbox.repair_heads(self.ctx.sessions)
+            lanes = heads.repair_heads(self.ctx.sessions)
         except Exception as exc:
             if not self.ctx.database.failed(exc) and not is_contention(exc):
                 log.exception("repairing the outbox's lane heads failed")

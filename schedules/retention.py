@@ -14,6 +14,7 @@ from bot.db.engine import transaction
 from bot.db.models import AlertDelivery
 from bot.db.writers import background
 from bot.incidents import work
+from bot.outbox import heads
 from bot.outbox import store as outbox
 from bot.runtime.context import Context
 
@@ -36,13 +37,13 @@ def forget_old(ctx: Context) -> int:
         for _ in range(MOST_BATCHES):
             with transaction(ctx.sessions) as session:
                 went = outbox.purge_delivered(session, before, BATCH)
-                heads = outbox.forget_idle_heads(session, BATCH)
+                idle = heads.forget_idle_heads(session, BATCH)
                 old = select(AlertDelivery.key).where(AlertDelivery.received_at < before).limit(BATCH)
                 keys = list(session.scalars(old))
                 if keys:
                     session.execute(delete(AlertDelivery).where(AlertDelivery.key.in_(keys)))
-            gone += went + heads + len(keys)
-            if went < BATCH and heads < BATCH and len(keys) < BATCH:
+            gone += went + idle + len(keys)
+            if went < BATCH and idle < BATCH and len(keys) < BATCH:
                 break
     if gone:
         log.info(

@@ -12,11 +12,11 @@ from bot.app.startup import open_engine, require_database
 from bot.clock import utcnow
 from bot.config.settings import load_settings
 from bot.db.engine import make_session_factory, transaction
-from bot.db.models import Incident, OutboxEffect
+from bot.db.models import FAILED, PENDING, Incident, OutboxEffect
 from bot.durations import humanize_duration
 from bot.incidents import queries
 from bot.incidents.owed import KINDS
-from bot.outbox import holds
+from bot.outbox import heads, holds
 from bot.outbox import store as outbox
 from bot.outbox.holds import Hold
 
@@ -110,12 +110,12 @@ def _retry(sessions: Any, effect_id: int) -> int:
     with transaction(sessions) as session:
         lanes = session.scalars(
             update(OutboxEffect)
-            .where(OutboxEffect.id == effect_id, OutboxEffect.state == outbox.FAILED)
-            .values(state=outbox.PENDING, attempts=0, not_before=utcnow())
+            .where(OutboxEffect.id == effect_id, OutboxEffect.state == FAILED)
+            .values(state=PENDING, attempts=0, not_before=utcnow())
             .returning(OutboxEffect.lane)
         ).all()
         for lane in lanes:
-            outbox.changed(session, lane)
+            heads.changed(session, lane)
     if not lanes:
         print(f"incident-bot: there is no failed effect #{effect_id} (see incident-bot outbox)")
         return 1
@@ -126,7 +126,7 @@ def _retry(sessions: Any, effect_id: int) -> int:
 def _retry_failed(sessions: Any, incident_ref: str | None) -> int:
     """Every failed effect (of one incident) owed again; their ids keep their original order."""
     with transaction(sessions) as session:
-        query = update(OutboxEffect).where(OutboxEffect.state == outbox.FAILED)
+        query = update(OutboxEffect).where(OutboxEffect.state == FAILED)
         if incident_ref:
             incident = queries.by_ref(session, incident_ref)
             if incident is None:
@@ -134,12 +134,12 @@ def _retry_failed(sessions: Any, incident_ref: str | None) -> int:
                 return 1
             query = query.where(OutboxEffect.incident_id == incident.id)
         lanes = session.scalars(
-            query.values(state=outbox.PENDING, attempts=0, not_before=utcnow(), last_error=None).returning(
+            query.values(state=PENDING, attempts=0, not_before=utcnow(), last_error=None).returning(
                 OutboxEffect.lane
             )
         ).all()
         for lane in set(lanes):
-            outbox.changed(session, lane)
+            heads.changed(session, lane)
     changed = len(lanes)
     where = f" of {incident_ref}" if incident_ref else ""
     print(

@@ -241,6 +241,10 @@ class ActionItem(Base):
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
 
+# OutboxEffect.state
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
 class OutboxEffect(Base):
     """One Slack effect a committed change owes (a post, an edit, an invite, a page, …).
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import before_commit, transaction
-from bot.db.models import OutboxEffect, OutboxHead
+from bot.db.models import DELIVERED, PENDING, OutboxEffect, OutboxHead
+from bot.outbox import heads
 from bot.outbox import store as outbox
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -233,7 +234,7 @@ def heads_hold(sessions: sessionmaker[Session]) -> None:
         oldest = dict(
             session.execute(
                 select(OutboxEffect.lane, func.min(OutboxEffect.id))
-                .where(OutboxEffect.state == outbox.PENDING)
+                .where(OutboxEffect.state == PENDING)
                 .group_by(OutboxEffect.lane)
             ).all()
         )
@@ -332,11 +333,11 @@ def test_heads_left_behind_by_a_release_that_knew_none_are_repaired(sessions: se
     owe(sessions, "a1", kind="invite")
     owe(sessions, "a2", kind="invite")
     with transaction(sessions) as session:  # as the previous release: a1 delivered, b1 owed
-        session.execute(update(OutboxEffect).where(OutboxEffect.key == "a1").values(state=outbox.DELIVERED))
-        values = {"key": "b1", "kind": "invite", "lane": "channel:b", "payload": {}, "state": outbox.PENDING}
+        session.execute(update(OutboxEffect).where(OutboxEffect.key == "a1").values(state=DELIVERED))
+        values = {"key": "b1", "kind": "invite", "lane": "channel:b", "payload": {}, "state": PENDING}
         session.execute(insert(OutboxEffect).values(**values, created_at=NOW, not_before=NOW))
     assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None  # both lanes wait behind stale heads
-    assert outbox.repair_heads(sessions) == ["channel:a", "channel:b"]
+    assert heads.repair_heads(sessions) == ["channel:a", "channel:b"]
     heads_hold(sessions)
     assert sorted(c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)) == ["a2", "b1"]
-    assert outbox.repair_heads(sessions) == []  # nothing behind: nothing moved
+    assert heads.repair_heads(sessions) == []  # nothing behind: nothing moved

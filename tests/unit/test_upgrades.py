@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import make_session_factory, transaction
 from bot.db.migrate import ForeignKeysBroken, check_foreign_keys, upgrade
-from bot.db.models import Incident, OutboxEffect, TimelineEvent
+from bot.db.models import PENDING, Incident, OutboxEffect, TimelineEvent
 from bot.incidents import effects, updates, work
 from bot.insights import postmortem
 from bot.outbox import store as outbox
@@ -97,7 +97,7 @@ def carries_on(sessions: sessionmaker[Session], ids: dict[str, int], before: dic
     with sessions() as session:
         owing = session.execute(
             select(OutboxEffect.lane, func.min(OutboxEffect.id))
-            .where(OutboxEffect.state == outbox.PENDING)
+            .where(OutboxEffect.state == PENDING)
             .group_by(OutboxEffect.lane)
         ).all()
         owed_kinds = frozenset(session.scalars(select(OutboxEffect.kind).distinct()))
