@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 from collections import deque
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -37,8 +38,28 @@ log = logging.getLogger(__name__)
 REPAIR_EVERY = 30.0
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt: what delivered it and what it came to (not recorded yet)."""
+
+    adapter: Adapter
+    kind: Kind[Effect]
+    payload: Effect | None
+    outcome: Outcome
+
+
 def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
     """Deliver one claimed effect through its adapter and record what happened."""
+    tried = attempt(ctx, claimed)
+    if tried is None:  # the lease runs out; the effect is claimed again once the database is back
+        return Held(timedelta(0), "the database is away")
+    record(ctx, claimed, tried.adapter, tried.kind, tried.payload, tried.outcome)
+    return tried.outcome
+
+
+def attempt(ctx: Context, claimed: outbox.Claimed) -> Attempt | None:
+    """Deliver one claimed effect through its adapter (None: the database is away, so neither the
+    delivery nor its outcome can be trusted to be recorded)."""
     found = ctx.adapters.find(claimed.kind)
     assert found is not None, f"claimed {claimed.kind!r} without an adapter for it"
     adapter, kind = found
@@ -54,17 +75,19 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
         )
     except Exception as exc:  # a bug (a query, a renderer): retried a while, and loud in the log
         if ctx.database.failed(exc):
-            # the lease runs out; the effect is claimed again once the database is back
-            return Held(timedelta(0), "the database is away")
+            return None
         busy = is_contention(exc)  # recording waited too long for a lock: the database is fine
         if not busy:
             log.exception("delivering %s failed", claimed.key)
         after = timedelta(seconds=1) if busy else adapter.retry.delay(claimed.attempts)
         # it may have reached the other side before the failure: look before sending it again
         outcome = Again(after, f"{type(exc).__name__}: {exc}", in_doubt=kind.creates, transient=busy)
-    record(ctx, claimed, adapter, kind, payload, outcome)
     _count(ctx, claimed.kind, outcome)
-    return outcome
+    return Attempt(adapter, kind, payload, outcome)
+
+
+def _delivered(claimed: outbox.Claimed, outcome: Done, at: datetime) -> outbox.Delivered:
+    return outbox.Delivered(claimed, outcome.result, at, outcome.also)
 
 
 def _count(ctx: Context, kind: str, outcome: Outcome) -> None:
@@ -90,7 +113,7 @@ def record(
     now = ctx.clock()
     if isinstance(outcome, Done):
         pace = timedelta(seconds=ctx.settings.slack_channel_pace)
-        outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace)
+        outbox.delivered(ctx.sessions, claimed, now, outcome.result, pace, outcome.also)
         return
     if isinstance(outcome, Held):
         after = outcome.after
@@ -178,9 +201,12 @@ def report(
 
 class DeliveryWorkers:
     """One claimer and ``count`` senders. The claimer takes as many lane heads as there are idle
-    senders, in one transaction, and hands them over; each sender delivers one effect and records
-    its outcome, then wakes the claimer (its lane may have a next effect now). Claims cost one
-    transaction per batch rather than per effect, and no sender ever looks for work itself."""
+    senders, in one transaction, and hands them over; each sender delivers one effect and takes the
+    next. What was delivered the claimer records, all that came in since it last looked in one
+    transaction, before it claims again (the lanes' next effects among what it claims); any other
+    outcome (a retry, a hold, a failure) its sender records at once. Claims and deliveries cost one
+    transaction per batch rather than per effect (a burst's SQLite writers queue for one lock), and
+    no sender ever looks for work itself or waits for a commit between calls."""
 
     def __init__(self, ctx: Context, count: int) -> None:
         self.ctx = ctx
@@ -192,6 +218,7 @@ class DeliveryWorkers:
         self._stopping = threading.Event()
         self._held: dict[int, outbox.Claimed] = {}  # claimed and not yet recorded: leases kept
         self._handed: deque[outbox.Claimed] = deque()  # claimed, not yet taken by a sender
+        self._done: list[tuple[outbox.Claimed, Done, datetime]] = []  # delivered, to record
         self._idle = 0  # senders waiting for an effect
         self._claiming = True  # until the claimer stops: senders wait for what it may still hand over
         self._threads: list[threading.Thread] = []
@@ -235,9 +262,11 @@ class DeliveryWorkers:
             with background():  # a request waiting for its ack goes first
                 self._claim_until_stopped()
         finally:
-            with self._cond:  # senders stop once what it claimed is delivered
+            with self._cond:  # senders stop once what it claimed is delivered (and record it)
                 self._claiming = False
                 self._cond.notify_all()
+                done, self._done = self._done, []
+            self._record(done)
 
     def _claim_until_stopped(self) -> None:
         repaired = float("-inf")  # at once: a replica may start in the middle of a rolling deploy
@@ -246,10 +275,14 @@ class DeliveryWorkers:
                 repaired = time.monotonic()
                 self._repair_heads()
             with self._cond:
-                self._cond.wait_for(lambda: self._free() > 0 or self._stopping.is_set())
+                self._cond.wait_for(lambda: self._free() > 0 or self._done or self._stopping.is_set())
                 seen, free = self._wakes, self._free()
+                done, self._done = self._done, []
+            self._record(done)
             if self._stopping.is_set():
                 return
+            if free <= 0:
+                continue
             self.ctx.in_flight.give_way()
             try:
                 batch = outbox.claim_batch(
@@ -268,6 +301,42 @@ class DeliveryWorkers:
                 self._cond.notify_all()
             if len(batch) < free:  # nothing more is ready now: until something is, or is owed
                 self._wait(seen, self._until_next())
+
+    def _record(self, done: list[tuple[outbox.Claimed, Done, datetime]]) -> None:
+        """Record what the senders delivered, in one transaction (each alone if that fails: one
+        bad row does not cost the others their record). Unrecorded, an effect's lease runs out and
+        it is claimed again, in doubt: looked for before it is sent again."""
+        if not done:
+            return
+        pace = timedelta(seconds=self.ctx.settings.slack_channel_pace)
+        done.sort(key=lambda item: item[0].id)  # rows locked in one order (PostgreSQL)
+        try:
+            self.ctx.in_flight.give_way()
+            try:
+                outbox.delivered_all(self.ctx.sessions, [_delivered(*one) for one in done], pace)
+            except Exception as exc:
+                if self.ctx.database.failed(exc):
+                    return
+                for claimed, outcome, at in done:
+                    try:
+                        outbox.delivered_all(self.ctx.sessions, [_delivered(claimed, outcome, at)], pace)
+                    except Exception as one:
+                        if not self.ctx.database.failed(one):
+                            log.exception("recording the delivery of %s failed", claimed.key)
+        finally:
+            with self._cond:
+                for claimed, _, _ in done:
+                    self._held.pop(claimed.id, None)
+
+    def _delivered(self, claimed: outbox.Claimed, outcome: Done) -> bool:
+        """Hand a delivery to the claimer to record (False: it stopped; the sender records it)."""
+        with self._cond:
+            if not self._claiming:
+                return False
+            self._done.append((claimed, outcome, self.ctx.clock()))
+            self._wakes += 1
+            self._cond.notify_all()
+            return True
 
     def _repair_heads(self) -> None:
         """A lane whose head another release left behind (one that ran beside this one during a
@@ -308,18 +377,31 @@ class DeliveryWorkers:
         with background():
             while (claimed := self._next()) is not None:
                 self.ctx.in_flight.give_way()  # a request waiting for its ack goes first
+                handed = False
                 try:
                     with logs.working_on(claimed.key):
-                        outcome = run_one(self.ctx, claimed)
-                    if isinstance(outcome, Held) and outcome.holds:
-                        self.holds.changed()
+                        handed = self._deliver(claimed)
                 except Exception as exc:  # recording the outcome failed: the lease runs out, it is retried
                     if not self.ctx.database.failed(exc):
                         log.exception("recording the delivery of %s failed", claimed.key)
                 finally:
-                    with self._cond:
-                        self._held.pop(claimed.id, None)
-                    self.wake()  # its lane may owe a next effect, and this sender is free
+                    if not handed:
+                        with self._cond:
+                            self._held.pop(claimed.id, None)
+                        self.wake()  # its lane may owe a next effect, and this sender is free
+
+    def _deliver(self, claimed: outbox.Claimed) -> bool:
+        """Deliver one effect; True when its outcome went to the claimer to record."""
+        tried = attempt(self.ctx, claimed)
+        if tried is None:  # the database is away: the lease runs out, it is claimed again
+            return False
+        outcome = tried.outcome
+        if isinstance(outcome, Done) and self._delivered(claimed, outcome):
+            return True
+        record(self.ctx, claimed, tried.adapter, tried.kind, tried.payload, outcome)
+        if isinstance(outcome, Held) and outcome.holds:
+            self.holds.changed()
+        return False
 
     def _next(self) -> outbox.Claimed | None:
         """The next claimed effect; None once the claimer stopped and everything it claimed is taken."""

@@ -6,16 +6,23 @@ it in the outbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
 class Done:
-    """Delivered (or nothing left to do: ``result`` says why it was skipped)."""
+    """Delivered (or nothing left to do: ``result`` says why it was skipped). ``also`` is written in
+    the transaction that records it (what the delivery made, say a message to edit later: both or
+    neither)."""
 
     result: dict[str, Any] | None = None
+    also: Callable[[Session], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

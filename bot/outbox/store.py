@@ -331,37 +331,67 @@ def delivered(
     now: datetime,
     result: dict[str, Any] | None,
     pace: timedelta,
+    also: Also | None = None,
 ) -> None:
-    """Record the effect as delivered (and, a paced kind, the lane's next slot). If it was owed
-    again while in flight (a newer state to show), it stays pending for one more send."""
+    """Record the effect as delivered (and, a paced kind, the lane's next slot), and ``also`` with
+    it. If it was owed again while in flight (a newer state to show), it stays pending for one more
+    send."""
+    delivered_all(sessions, [Delivered(claimed, result, now, also)], pace)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One delivery to record: when it was made, its result, and what to write with it."""
+
+    claimed: Claimed
+    result: dict[str, Any] | None
+    at: datetime
+    also: Also | None = None
+
+
+def delivered_all(
+    sessions: sessionmaker[Session],
+    done: list[Delivered],
+    pace: timedelta,
+) -> None:
+    """``delivered`` for many effects (each with when it was delivered), in one transaction: a
+    burst's posts cost one commit, not one each. One whose claim was lost meanwhile is left to
+    whoever holds it now."""
     with transaction(sessions) as session:
-        done = session.execute(
-            update(OutboxEffect)
-            .where(*_mine(claimed), OutboxEffect.version == claimed.version)
-            .values(
-                state=DELIVERED,
-                result=result,
-                delivered_at=now,
-                in_doubt=False,
-                last_error=None,
-                **_released(),
+        for one in done:
+            if one.also is not None:
+                one.also(session)
+            _delivered(session, one.claimed, one.at, one.result, pace)
+
+
+def _delivered(
+    session: Session, claimed: Claimed, now: datetime, result: dict[str, Any] | None, pace: timedelta
+) -> None:
+    done = session.execute(
+        update(OutboxEffect)
+        .where(*_mine(claimed), OutboxEffect.version == claimed.version)
+        .values(
+            state=DELIVERED,
+            result=result,
+            delivered_at=now,
+            in_doubt=False,
+            last_error=None,
+            **_released(),
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if done:
+        changed(session, claimed.lane)
+    else:
+        session.execute(
+            update(OutboxEffect).where(*_mine(claimed)).values(result=result, in_doubt=False, **_released())
+        )
+    if claimed.paced and pace > timedelta(0):
+        statement = upsert_insert(session, OutboxLane).values(lane=claimed.lane, next_post_at=now + pace)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["lane"], set_={"next_post_at": statement.excluded.next_post_at}
             )
-        ).rowcount  # type: ignore[attr-defined]
-        if done:
-            changed(session, claimed.lane)
-        else:
-            session.execute(
-                update(OutboxEffect)
-                .where(*_mine(claimed))
-                .values(result=result, in_doubt=False, **_released())
-            )
-        if claimed.paced and pace > timedelta(0):
-            statement = upsert_insert(session, OutboxLane).values(lane=claimed.lane, next_post_at=now + pace)
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["lane"], set_={"next_post_at": statement.excluded.next_post_at}
-                )
-            )
+        )
 
 
 def retry(

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import jinja2
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.db.engine import transaction
 from bot.db.models import Incident
@@ -99,7 +100,8 @@ CHANNEL_WAIT = timedelta(seconds=0.5)
 
 
 P = TypeVar("P", bound=Effect)
-Sender = Callable[[outbox.Claimed, P, Incident | None], dict[str, Any] | None]
+# What a send returns: its result, or Done with something to write when it is recorded.
+Sender = Callable[[outbox.Claimed, P, Incident | None], dict[str, Any] | Done | None]
 
 
 def _since(claimed: outbox.Claimed) -> float:
@@ -180,7 +182,8 @@ class Deliverer:
                     incident = session.get(Incident, claimed.incident_id)
                 if incident is None:
                     return Done({"skipped": "the incident is gone"})
-            return Done(send(claimed, payload, incident))
+            sent = send(claimed, payload, incident)
+            return sent if isinstance(sent, Done) else Done(sent)
         except effect_messages.Gone as gone:
             return Done({"skipped": str(gone)})
         except effect_messages.Unknown as unknown:  # a newer release owed it: wait for one
@@ -282,11 +285,11 @@ class Deliverer:
 
     # ----------------------------------------------------------------------- one sender per kind
 
-    def post(self, claimed: outbox.Claimed, payload: Post, incident: Incident | None) -> dict[str, Any]:
+    def post(self, claimed: outbox.Claimed, payload: Post, incident: Incident | None) -> Done:
         """Post a message (found in the channel instead if an earlier attempt may have posted it).
         The edit owed for this message (``refreshed_by``) is read before the incident it is
         rendered from; a message rendered now shows that edit's state, so it is not sent (unless
-        owed again since)."""
+        owed again since). A message to remember (``record_as``) is recorded with the delivery."""
         assert incident is not None
         ctx = self.ctx
         refresh = None
@@ -327,12 +330,17 @@ class Deliverer:
         else:
             refresh = None  # posted by an earlier attempt, from an older state
         channel_id, ts = found
-        if payload.record_as:
-            with transaction(ctx.sessions) as writing:
-                slack_state.record_message(writing, incident.id, payload.record_as, channel_id, ts)
-                if refresh is not None:
-                    outbox.shown(writing, refresh, ctx.clock(), "the message was posted showing this state")
-        return {"channel": channel_id, "ts": ts}
+        result: dict[str, Any] = {"channel": channel_id, "ts": ts}
+        if not payload.record_as:
+            return Done(result)
+        incident_id, purpose, shows = incident.id, payload.record_as, refresh
+
+        def remember(writing: Session) -> None:
+            slack_state.record_message(writing, incident_id, purpose, channel_id, ts)
+            if shows is not None:
+                outbox.shown(writing, shows, ctx.clock(), "the message was posted showing this state")
+
+        return Done(result, also=remember)
 
     def edit(self, claimed: outbox.Claimed, payload: Edit, incident: Incident | None) -> dict[str, Any]:
         assert incident is not None
