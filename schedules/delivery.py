@@ -297,10 +297,29 @@ class DeliveryWorkers:
             with self._cond:
                 for claimed in batch:
                     self._held[claimed.id] = claimed
-                    self._handed.append(claimed)
+            self._prepare(batch)
+            with self._cond:
+                self._handed.extend(batch)
                 self._cond.notify_all()
             if len(batch) < free:  # nothing more is ready now: until something is, or is owed
                 self._wait(seen, self._until_next())
+
+    def _prepare(self, batch: list[outbox.Claimed]) -> None:
+        """Show each adapter its part of the batch (what they all read, read once). If that fails,
+        each sender reads its own."""
+        parts: dict[str, list[outbox.Claimed]] = {}
+        for claimed in batch:
+            found = self.ctx.adapters.find(claimed.kind)
+            if found is not None and found[0].prepare is not None:
+                parts.setdefault(found[0].name, []).append(claimed)
+        for name, part in parts.items():
+            adapter = self.ctx.adapters.adapter(name)
+            try:
+                if adapter is not None and adapter.prepare is not None:
+                    adapter.prepare(part)
+            except Exception as exc:
+                if not self.ctx.database.failed(exc):
+                    log.exception("preparing %d %s effects failed", len(part), name)
 
     def _record(self, done: list[tuple[outbox.Claimed, Done, datetime]]) -> None:
         """Record what the senders delivered, in one transaction (each alone if that fails: one

@@ -61,11 +61,13 @@ def run_due(ctx: Context, limit: int) -> int:
     now = ctx.clock()
     handled: list[tuple[str, str, datetime, bool, bool]] = []
     with transaction(ctx.sessions) as session:
+        read = work.lock_due_incidents(session, now, limit)  # (kept: the session holds them weakly)
         while len(handled) < limit:
             row = work.take_due(session, now)
             if row is None:
                 break
             handled.append(_run(ctx, session, row, now))
+        del read
     # what the people who run the bot watch, once it is committed
     for kind, key, due, sent, fired in handled:
         if kind == work.UPDATE_REMINDER and sent:  # (not sent: nothing was due any more)

@@ -49,13 +49,16 @@ class Adapter:
     """One outside system: the kinds it delivers and how patiently it retries them.
 
     ``probe`` asks the system whether a hold on it can be lifted (Slack: does it take the bot's
-    token again, has the app the scope it lacked); without one, a hold lasts until a restart."""
+    token again, has the app the scope it lacked); without one, a hold lasts until a restart.
+    ``prepare`` is shown each batch of its effects as it is claimed, before any is delivered: what
+    they all read it can read once (Slack: their incidents, in three queries rather than three each)."""
 
     name: str  # stable, stored with a hold: "slack", "pager"
     system: str  # for people, in logs and reports: "Slack", "the pager"
     kinds: tuple[Kind[Any], ...]
     retry: RetryPolicy
     probe: Callable[[Hold], bool] | None = None
+    prepare: Callable[[list[Claimed]], None] | None = None
 
 
 @dataclass(frozen=True)

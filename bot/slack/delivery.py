@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 
 import jinja2
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.engine import transaction
-from bot.db.models import Incident
+from bot.db.models import ExternalRef, Incident
 from bot.incidents import effects, external
 from bot.incidents.owed import (
     AlertShown,
@@ -99,9 +100,20 @@ class ChannelComing(Exception):
 CHANNEL_WAIT = timedelta(seconds=0.5)
 
 
+class ThreadComing(Exception):
+    """The message a reply threads under is being posted (owed, not recorded yet): the reply waits
+    a moment (without spending an attempt) rather than land outside the thread."""
+
+
+# How long a reply waits for the message it threads under; after that it goes to the channel.
+THREAD_WAIT = timedelta(seconds=15)
+
+
 P = TypeVar("P", bound=Effect)
 # What a send returns: its result, or Done with something to write when it is recorded.
 Sender = Callable[[outbox.Claimed, P, Incident | None], dict[str, Any] | Done | None]
+# Seconds a prepared incident waits for its sender (it asks within milliseconds).
+PREPARED_FOR = 60.0
 
 
 def _since(claimed: outbox.Claimed) -> float:
@@ -119,6 +131,10 @@ class Deliverer:
         self._limited: dict[str, float] = {}
         self._limited_lock = threading.Lock()
         self._one_at_a_time = {kind: threading.Lock() for kind in SMALL_BUDGET}
+        # incidents read for claimed effects as their batch was claimed (``prepare``), by claim (its
+        # token), with when: one its sender never asked for (say it had to wait) is dropped later
+        self._prepared: dict[str, tuple[Incident, float]] = {}
+        self._prepared_lock = threading.Lock()
 
     def _wait_for_limit(self, kind: str) -> float:
         with self._limited_lock:
@@ -137,6 +153,7 @@ class Deliverer:
             system="Slack",
             retry=self.retry,
             probe=self.probe,
+            prepare=self.prepare,
             kinds=(
                 kind(Post, self.post, describe_post, paced=True, creates=True),
                 kind(Edit, self.edit, lambda p: f"edit the announcement in {_where(p.place)}"),
@@ -162,6 +179,34 @@ class Deliverer:
 
     # -------------------------------------------------------------------- outcome of one attempt
 
+    def prepare(self, batch: list[outbox.Claimed]) -> None:
+        """Read the incidents a claimed batch is for, all at once (with their roles and messages:
+        three queries, not three an effect). Read after the claim, as each sender would read its
+        own: an edit shows at least the state it was owed for."""
+        ids = {claimed.incident_id for claimed in batch if claimed.incident_id is not None}
+        if not ids:
+            return
+        with self.ctx.sessions() as session:
+            read = session.scalars(select(Incident).where(Incident.id.in_(sorted(ids))))
+            found = {incident.id: incident for incident in read}
+        now = time.monotonic()
+        with self._prepared_lock:
+            for stale in [key for key, (_, at) in self._prepared.items() if now - at > PREPARED_FOR]:
+                del self._prepared[stale]
+            for claimed in batch:
+                incident = found.get(claimed.incident_id) if claimed.incident_id is not None else None
+                if incident is not None:
+                    self._prepared[claimed.token] = (incident, now)
+
+    def _incident(self, claimed: outbox.Claimed) -> Incident | None:
+        """The claimed effect's incident: as its batch read it, or read now (None: it is gone)."""
+        with self._prepared_lock:
+            incident, _ = self._prepared.pop(claimed.token, (None, 0.0))
+        if incident is None and claimed.incident_id is not None:
+            with self.ctx.sessions() as session:  # read and closed: no transaction is held across Slack calls
+                incident = session.get(Incident, claimed.incident_id)
+        return incident
+
     def run(self, claimed: outbox.Claimed, send: Sender[P], payload: P) -> Outcome:
         """Carry out one effect; what it means for the outbox is in the outcome."""
         gate = self._one_at_a_time.get(claimed.kind)
@@ -171,17 +216,13 @@ class Deliverer:
             return self._run(claimed, send, payload)
 
     def _run(self, claimed: outbox.Claimed, send: Sender[P], payload: P) -> Outcome:
-        ctx = self.ctx
         wait = self._wait_for_limit(claimed.kind)
         if wait > 0:  # Slack said to wait: not a call before its Retry-After
             return Held(timedelta(seconds=wait), f"{RATE_LIMITED} {claimed.kind} (waiting)")
         try:
-            incident = None
-            if claimed.incident_id is not None:
-                with ctx.sessions() as session:  # read and closed: no transaction is held across Slack calls
-                    incident = session.get(Incident, claimed.incident_id)
-                if incident is None:
-                    return Done({"skipped": "the incident is gone"})
+            incident = self._incident(claimed)
+            if incident is None and claimed.incident_id is not None:
+                return Done({"skipped": "the incident is gone"})
             sent = send(claimed, payload, incident)
             return sent if isinstance(sent, Done) else Done(sent)
         except effect_messages.Gone as gone:
@@ -194,6 +235,8 @@ class Deliverer:
             return Done({"skipped": "the incident has no channel (Slack refused to create it)"})
         except ChannelComing:
             return Held(CHANNEL_WAIT, "waiting for the incident's channel, which it names")
+        except ThreadComing:
+            return Held(CHANNEL_WAIT, "waiting for the message it replies under to be posted")
         except CannotDeliver as cannot:
             error = str(cannot)
             return Failed(error, place_gone=error in PLACE_GONE)
@@ -313,7 +356,7 @@ class Deliverer:
         channel = self._target(incident, place)
         thread_ts = None
         if thread:
-            parent = incident.message(effects.PURPOSE[thread])
+            parent = incident.message(effects.PURPOSE[thread]) or self._parent(claimed, incident, thread)
             if parent is not None:
                 channel, thread_ts = parent.channel_id, parent.ts
         found = (
@@ -341,6 +384,20 @@ class Deliverer:
                 outbox.shown(writing, shows, ctx.clock(), "the message was posted showing this state")
 
         return Done(result, also=remember)
+
+    def _parent(self, claimed: outbox.Claimed, incident: Incident, thread: str) -> ExternalRef | None:
+        """The message to reply under, read again (it may have been recorded since the incident was
+        read). Owed and not posted yet: ThreadComing, for a while (None after that, or if it was
+        never owed: the reply goes to the channel)."""
+        with self.ctx.sessions() as session:
+            ref = external.find(session, incident.id, effects.CHAT, effects.PURPOSE[thread])
+        if ref is None:
+            return None
+        if ref.external_id is not None:
+            return ref
+        if self.ctx.clock() - claimed.created_at < THREAD_WAIT:
+            raise ThreadComing()
+        return None
 
     def edit(self, claimed: outbox.Claimed, payload: Edit, incident: Incident | None) -> dict[str, Any]:
         assert incident is not None
