@@ -23,6 +23,7 @@ from common import machine, percentile
 from slack_sdk import WebClient
 from sqlalchemy import create_engine, select, text, update
 
+from bot.config.settings import Settings
 from bot.db.models import ScheduledWork, TimelineEvent
 from bot.incidents.work import UPDATE_REMINDER
 from playground.server import SlackStandIn
@@ -81,7 +82,8 @@ def main() -> None:
             channels = sorted({c.args["channel"] for c in standin.calls("chat.postMessage") if c.ok})
         finally:
             bot.stop()
-        floor = _floor(standin, channels[:count], int(workers or 8))
+        in_flight = int(workers or Settings.model_fields["delivery_workers"].default)
+        floor = _floor(standin, channels[:count], in_flight)
     if base:
         with create_engine(base).begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

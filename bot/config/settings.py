@@ -85,10 +85,11 @@ class Settings(BaseSettings):
         "refreshed or dropped, the others take them)",
     )
     delivery_workers: int = Field(
-        default=8,
+        default=32,
         ge=1,
         le=64,
-        description="Threads sending the outbox to Slack (each mostly waits for Slack's answer)",
+        description="Threads sending the outbox to Slack, one call in flight each (each mostly waits "
+        "for Slack's answer)",
     )
     delivery_lease: float = Field(
         default=30.0,

@@ -153,6 +153,34 @@ def test_a_batch_claim_takes_one_head_per_lane_oldest_first(sessions: sessionmak
     assert [c.key for c in outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)] == ["b1"]
 
 
+def test_deliveries_recorded_together_each_with_what_it_made(sessions: sessionmaker[Session]) -> None:
+    for lane in ("a", "b", "c"):
+        owe(sessions, f"{lane}0", lane=f"channel:{lane}")
+        owe(sessions, f"{lane}1", lane=f"channel:{lane}")
+    a, b, c = outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+    later = NOW + 2 * LEASE
+    lost = outbox.claim(sessions, later, LEASE, KNOWN)  # the leases ran out: the oldest head taken again
+    assert lost is not None and lost.key == "a0"
+    made: list[str] = []
+
+    def remember(key: str) -> outbox.Also:
+        return lambda session: made.append(key)
+
+    outbox.delivered_all(
+        sessions,
+        [outbox.Delivered(one, {"ts": one.key}, NOW, remember(one.key)) for one in (a, b, c)],
+        PACE,
+    )
+    assert made == ["a0", "b0", "c0"]  # written in the same transaction as the record
+    with sessions() as session:
+        state = {key: state for key, state in session.execute(select(OutboxEffect.key, OutboxEffect.state))}
+    # a0's claim was lost: its new holder records it; b0 and c0 are recorded, their lanes move on
+    assert state == {
+        "a0": PENDING, "a1": PENDING, "b0": DELIVERED, "b1": PENDING, "c0": DELIVERED, "c1": PENDING
+    }  # fmt: skip
+    assert [one.key for one in outbox.claim_batch(sessions, later, LEASE, KNOWN, 10)] == ["b1", "c1"]
+
+
 @pytest.mark.parametrize("batch", [1, 7])
 def test_concurrent_claimers_never_share_an_effect(sessions: sessionmaker[Session], batch: int) -> None:
     for n in range(60):
