@@ -37,20 +37,71 @@ JOB_RETRY = RetryPolicy(first=60, longest=3600)
 MAX_PER_TICK = 500
 # Due rows done in one transaction (a burst of reminders takes a few turns at the database).
 BATCH = 20
+# Transactions deciding at once in a burst, on PostgreSQL (each locks the rows it takes, skipping
+# those another holds, as two replicas' ticks do); SQLite takes one writer at a time.
+DECIDERS = 2
 
 
 def tick(ctx: Context) -> datetime | None:
-    """Do what is due, up to ``BATCH`` rows per transaction (each in its own savepoint). Returns
-    when the next row comes due (None: no row is waiting; now or earlier: this tick stopped at
-    ``MAX_PER_TICK``)."""
-    handled = 0
-    while handled < MAX_PER_TICK:
-        done = run_due(ctx, min(BATCH, MAX_PER_TICK - handled))
-        handled += done
-        if done < BATCH:
-            break
+    """Do what is due, up to ``BATCH`` rows per transaction (each in its own savepoint); more than a
+    batch due at once (a burst), on PostgreSQL, in ``DECIDERS`` transactions at a time: while one
+    waits for the database the other works. Returns when the next row comes due (None: no row is
+    waiting; now or earlier: this tick stopped at ``MAX_PER_TICK``)."""
+    budget = _Budget(MAX_PER_TICK)
+    if _decide(ctx, budget, once=True):  # a full batch: perhaps a burst
+        more = _deciders(ctx) - 1
+        helpers = [threading.Thread(target=_decide_helping, args=(ctx, budget)) for _ in range(more)]
+        for helper in helpers:
+            helper.start()
+        _decide(ctx, budget)
+        for helper in helpers:
+            helper.join()
     with ctx.sessions() as session:
         return work.next_due(session)
+
+
+class _Budget:
+    """The rows a tick may still take, shared by its deciders."""
+
+    def __init__(self, rows: int) -> None:
+        self._left = rows
+        self._lock = threading.Lock()
+
+    def take(self) -> int:
+        with self._lock:
+            n = min(BATCH, self._left)
+            self._left -= n
+            return n
+
+    def give_back(self, n: int) -> None:
+        with self._lock:
+            self._left += n
+
+
+def _deciders(ctx: Context) -> int:
+    return DECIDERS if ctx.sessions.kw["bind"].dialect.name == "postgresql" else 1
+
+
+def _decide(ctx: Context, budget: _Budget, once: bool = False) -> bool:
+    """Do batches until fewer than a batch are due (or the budget is spent; ``once``: one batch);
+    True when the last batch was full (more may be due)."""
+    while n := budget.take():
+        done = run_due(ctx, n)
+        budget.give_back(n - done)
+        if done < n:
+            return False
+        if once:
+            return True
+    return False
+
+
+def _decide_helping(ctx: Context, budget: _Budget) -> None:
+    with background():
+        try:
+            _decide(ctx, budget)
+        except Exception as exc:  # the tick's own decider goes on; what this one left is due still
+            if not ctx.database.failed(exc):
+                log.exception("deciding due work failed")
 
 
 def run_due(ctx: Context, limit: int) -> int:

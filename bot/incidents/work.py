@@ -92,22 +92,25 @@ def take_due(session: Session, now: datetime) -> ScheduledWork | None:
 
 
 def lock_due_incidents(session: Session, now: datetime, limit: int) -> list[Incident]:
-    """Lock and read, in one go, the incidents of the next ``limit`` due rows (with their roles and
-    messages: three queries, not three a row); taking each row then finds its incident in the
-    session (while the caller keeps the list: the session holds its objects weakly). Locked before
-    they are read, as ``take_due`` locks them, so what the jobs read stays true until the
-    transaction ends. Incidents another replica holds are skipped, never waited for."""
+    """Lock the next ``limit`` due rows and their incidents, and read the incidents in one go (with
+    their roles and messages: three queries, not three a row); taking each row then finds its
+    incident in the session (while the caller keeps the list: the session holds its objects
+    weakly). Locked before they are read, as ``take_due`` locks them, so what the jobs read stays
+    true until the transaction ends. Rows and incidents another transaction holds are skipped,
+    never waited for."""
     due = (
         select(ScheduledWork.incident_id)
+        .join(Incident, Incident.id == ScheduledWork.incident_id)
         .where(ScheduledWork.due_at <= now)
         .order_by(ScheduledWork.due_at)
         .limit(limit)
+        # the rows too, as ``take_due`` will: a decider beside this one takes the rows after them
+        .with_for_update(skip_locked=True, of=[ScheduledWork, Incident])
     )
     ids = sorted(set(session.scalars(due)))
     if not ids:
         return []
-    locked = select(Incident).where(Incident.id.in_(ids)).with_for_update(skip_locked=True, of=Incident)
-    return list(session.scalars(locked))
+    return list(session.scalars(select(Incident).where(Incident.id.in_(ids))))
 
 
 def next_due(session: Session) -> datetime | None:
