@@ -20,13 +20,14 @@ from pathlib import Path
 from common import machine
 from sqlalchemy import create_engine, func, select, text
 
+from bot.config.settings import Settings
 from bot.db.models import OutboxEffect
 from playground.server import SlackStandIn
 from tests.e2e.db import owed, read
 from tests.e2e.harness import RunningBot, bot_env, start_bot
 
 LATENCY = 0.15
-WORKERS = 8
+WORKERS = Settings.model_fields["delivery_workers"].default  # (the default: 32)
 PACE = "0"  # SLACK_CHANNEL_PACE: posts per channel unpaced, to measure the delivery machinery alone
 
 
