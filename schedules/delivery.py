@@ -54,6 +54,7 @@ def run_one(ctx: Context, claimed: outbox.Claimed) -> Outcome:
     if tried is None:  # the lease runs out; the effect is claimed again once the database is back
         return Held(timedelta(0), "the database is away")
     record(ctx, claimed, tried.adapter, tried.kind, tried.payload, tried.outcome)
+    _count(ctx, claimed.kind, tried.outcome)
     return tried.outcome
 
 
@@ -82,7 +83,6 @@ def attempt(ctx: Context, claimed: outbox.Claimed) -> Attempt | None:
         after = timedelta(seconds=1) if busy else adapter.retry.delay(claimed.attempts)
         # it may have reached the other side before the failure: look before sending it again
         outcome = Again(after, f"{type(exc).__name__}: {exc}", in_doubt=kind.creates, transient=busy)
-    _count(ctx, claimed.kind, outcome)
     return Attempt(adapter, kind, payload, outcome)
 
 
@@ -333,15 +333,20 @@ class DeliveryWorkers:
             self.ctx.in_flight.give_way()
             try:
                 outbox.delivered_all(self.ctx.sessions, [_delivered(*one) for one in done], pace)
+                recorded = [claimed for claimed, _, _ in done]
             except Exception as exc:
                 if self.ctx.database.failed(exc):
                     return
-                for claimed, outcome, at in done:
+                recorded = []
+                for claimed, outcome, at in done:  # (a lock the batch would not wait for, say)
                     try:
                         outbox.delivered_all(self.ctx.sessions, [_delivered(claimed, outcome, at)], pace)
+                        recorded.append(claimed)
                     except Exception as one:
                         if not self.ctx.database.failed(one):
                             log.exception("recording the delivery of %s failed", claimed.key)
+            for claimed in recorded:
+                _count(self.ctx, claimed.kind, Done())
         finally:
             with self._cond:
                 for claimed, _, _ in done:
@@ -418,6 +423,7 @@ class DeliveryWorkers:
         if isinstance(outcome, Done) and self._delivered(claimed, outcome):
             return True
         record(self.ctx, claimed, tried.adapter, tried.kind, tried.payload, outcome)
+        _count(self.ctx, claimed.kind, outcome)
         if isinstance(outcome, Held) and outcome.holds:
             self.holds.changed()
         return False

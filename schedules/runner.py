@@ -53,9 +53,11 @@ def tick(ctx: Context) -> datetime | None:
         helpers = [threading.Thread(target=_decide_helping, args=(ctx, budget)) for _ in range(more)]
         for helper in helpers:
             helper.start()
-        _decide(ctx, budget)
-        for helper in helpers:
-            helper.join()
+        try:
+            _decide(ctx, budget)
+        finally:  # (the tick is not over, nor may the next begin, while a helper decides)
+            for helper in helpers:
+                helper.join()
     with ctx.sessions() as session:
         return work.next_due(session)
 
@@ -86,8 +88,11 @@ def _decide(ctx: Context, budget: _Budget, once: bool = False) -> bool:
     """Do batches until fewer than a batch are due (or the budget is spent; ``once``: one batch);
     True when the last batch was full (more may be due)."""
     while n := budget.take():
-        done = run_due(ctx, n)
-        budget.give_back(n - done)
+        done = 0
+        try:
+            done = run_due(ctx, n)
+        finally:
+            budget.give_back(n - done)
         if done < n:
             return False
         if once:
@@ -100,7 +105,9 @@ def _decide_helping(ctx: Context, budget: _Budget) -> None:
         try:
             _decide(ctx, budget)
         except Exception as exc:  # the tick's own decider goes on; what this one left is due still
-            if not ctx.database.failed(exc):
+            if is_contention(exc):
+                log.warning("a scheduler decider waited too long for the database; the next tick goes on")
+            elif not ctx.database.failed(exc):
                 log.exception("deciding due work failed")
 
 

@@ -73,6 +73,11 @@ def key(incident: Incident, *parts: str) -> str:
     return "/".join((incident.ref, *parts))
 
 
+def announcement_key(incident: Incident, place: str) -> str:
+    """The key of the effect that posts the incident's announcement in ``place``."""
+    return key(incident, "announce", place)
+
+
 def owe(
     session: Session,
     incident: Incident,
@@ -192,7 +197,7 @@ def announce(session: Session, policy: Policy, incident: Incident, place: str, n
         record_as=PURPOSE[place],
         refreshed_by=key(incident, "edit", place),
     )
-    _owe_at(session, policy, incident, place, effect, key(incident, "announce", place), now)
+    _owe_at(session, policy, incident, place, effect, announcement_key(incident, place), now)
     external.expect(session, incident.id, CHAT, PURPOSE[place])
     if place == INCIDENT:
         pin = Pin(place=place, purpose=PURPOSE[place])

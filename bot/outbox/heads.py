@@ -35,7 +35,8 @@ def _move_heads(session: Session) -> None:
     """Each changed lane's head becomes its oldest pending effect. The lanes' head rows are locked
     first (in one statement, in lane order, so two changes never wait on each other); the heads are
     then read in a statement of their own, which sees every change committed before the locks were
-    granted: whichever of two concurrent changes commits last sets the head from both."""
+    granted: whichever of two concurrent changes commits last sets the head from both. (Rows owed
+    inside ``store.together`` are written by then: its block ends before the transaction does.)"""
     lanes = sorted(session.info.pop(_LANES, ()))
     if not lanes:
         return

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, type_coerce, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, text, type_coerce, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db.dialect import dialect_of, insert_for, upsert_insert
@@ -34,6 +34,8 @@ from bot.outbox.heads import changed
 OWED = "outbox.owed"
 # Rows owed inside ``together``, not written yet.
 _BATCH = "outbox.batch"
+# Milliseconds a batch of deliveries being recorded waits for a row another transaction holds.
+BATCH_LOCK_WAIT = 200
 # More to write in the transaction that records an attempt's outcome.
 Also = Callable[[Session], None]
 
@@ -356,8 +358,12 @@ def delivered_all(
 ) -> None:
     """``delivered`` for many effects (each with when it was delivered), in one transaction: a
     burst's posts cost one commit, not one each. One whose claim was lost meanwhile is left to
-    whoever holds it now."""
+    whoever holds it now. On PostgreSQL a batch waits at most ``BATCH_LOCK_WAIT`` for a row another
+    transaction holds (a change owing an effect again may in turn wait for one the batch holds),
+    then raises: the caller records them one by one instead."""
     with transaction(sessions) as session:
+        if len(done) > 1 and dialect_of(session) == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {BATCH_LOCK_WAIT}"))
         for one in done:
             if one.also is not None:
                 one.also(session)

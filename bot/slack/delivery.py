@@ -105,7 +105,8 @@ class ThreadComing(Exception):
     a moment (without spending an attempt) rather than land outside the thread."""
 
 
-# How long a reply waits for the message it threads under; after that it goes to the channel.
+# How long a reply waits for the message it threads under (while that is still owed); after that
+# it goes to the channel.
 THREAD_WAIT = timedelta(seconds=15)
 
 
@@ -387,15 +388,14 @@ class Deliverer:
 
     def _parent(self, claimed: outbox.Claimed, incident: Incident, thread: str) -> ExternalRef | None:
         """The message to reply under, read again (it may have been recorded since the incident was
-        read). Owed and not posted yet: ThreadComing, for a while (None after that, or if it was
-        never owed: the reply goes to the channel)."""
+        read). Still owed (its post pending, say in flight): ThreadComing, for a while. None when
+        it never will be posted, or after that while: the reply goes to the channel."""
         with self.ctx.sessions() as session:
             ref = external.find(session, incident.id, effects.CHAT, effects.PURPOSE[thread])
-        if ref is None:
-            return None
-        if ref.external_id is not None:
-            return ref
-        if self.ctx.clock() - claimed.created_at < THREAD_WAIT:
+            if ref is not None and ref.external_id is not None:
+                return ref
+            coming = outbox.pending(session, effects.announcement_key(incident, thread)) is not None
+        if coming and self.ctx.clock() - claimed.created_at < THREAD_WAIT:
             raise ThreadComing()
         return None
 
