@@ -275,13 +275,17 @@ def claim_batch(
 
 
 def renew(sessions: sessionmaker[Session], held: list[Claimed], until: datetime) -> None:
-    """Extend the leases of effects still being worked on."""
+    """Extend the leases of effects still being worked on. A row another transaction holds (a
+    change owing it again) is skipped, not waited for: waiting while holding the others could
+    deadlock with that change. Its lease is renewed next time, long before it runs out."""
     if not held:
         return
+    ours = or_(*(and_(OutboxEffect.id == c.id, OutboxEffect.claim_token == c.token) for c in held))
+    free = select(OutboxEffect.id).where(ours).with_for_update(skip_locked=True)
     with transaction(sessions) as session:
         session.execute(
             update(OutboxEffect)
-            .where(or_(*(and_(OutboxEffect.id == c.id, OutboxEffect.claim_token == c.token) for c in held)))
+            .where(OutboxEffect.id.in_(free))
             .values(claimed_until=until)
             .execution_options(synchronize_session=False)
         )

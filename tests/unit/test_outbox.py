@@ -205,6 +205,22 @@ def test_a_batch_of_deliveries_does_not_wait_for_a_row_a_change_holds(
         assert set(session.scalars(select(OutboxEffect.state))) == {DELIVERED}
 
 
+def test_renewing_leases_skips_a_row_a_change_holds(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time)")
+    owe(sessions, "a0", lane="channel:a")
+    owe(sessions, "b0", lane="channel:b")
+    a, b = outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+    with sessions() as holder, holder.begin():
+        holder.execute(select(OutboxEffect.id).where(OutboxEffect.key == "b0").with_for_update())
+        started = time.monotonic()
+        outbox.renew(sessions, [a, b], NOW + 2 * LEASE)
+        assert time.monotonic() - started < 1  # not waiting for the change (nor deadlocking with it)
+    with sessions() as session:
+        until = {e.key: e.claimed_until for e in session.scalars(select(OutboxEffect))}
+    assert until == {"a0": NOW + 2 * LEASE, "b0": NOW + LEASE}  # b0 is renewed next time
+
+
 @pytest.mark.parametrize("batch", [1, 7])
 def test_concurrent_claimers_never_share_an_effect(sessions: sessionmaker[Session], batch: int) -> None:
     for n in range(60):
