@@ -244,9 +244,10 @@ class SocketModeServer:
                 raise DispatchFailed("no Socket Mode client is connected")
             connection = active[0]
             self._retiring.add(connection)  # Slack sees it go at once
+        # shut, not closed here: its handler closes it. Closing the descriptor under the handler's
+        # feet lets a new connection reuse the number, which the old handler then shuts too.
         with contextlib.suppress(OSError):
             connection.socket.shutdown(socket.SHUT_RDWR)
-        connection.socket.close()
 
     def drop_connections(self) -> None:
         """Close every connection abruptly-ish (close frame, no disconnect warning)."""
