@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.errors import SlackClientNotConnectedError
 from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -133,7 +134,22 @@ class SocketConnections:
 
     def _handle(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         start = time.time()
-        send_response(client, request, run_bolt_app(self.bot.bolt, request), start)
+        response = run_bolt_app(self.bot.bolt, request)
+        try:
+            send_response(client, request, response, start)
+        except SlackClientNotConnectedError:  # its connection went while the listener ran
+            other = self._another(client)
+            if other is None:
+                raise
+            log.info("a Socket Mode connection closed before its ack was sent; sent on another")
+            send_response(other, request, response, start)
+
+    def _another(self, client: BaseSocketModeClient) -> _Connection | None:
+        """A live connection other than ``client`` (None: there is none): an ack names its envelope,
+        not the connection it came on."""
+        with self._lock:
+            live = [c for c in self._live if c is not client]
+        return next((c for c in live if c.is_connected()), None)
 
 
 def _shut_by_peer(sock: Any) -> bool:
