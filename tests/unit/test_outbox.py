@@ -183,16 +183,21 @@ def test_deliveries_recorded_together_each_with_what_it_made(sessions: sessionma
     assert [one.key for one in outbox.claim_batch(sessions, later, LEASE, KNOWN, 10)] == ["b1", "c1"]
 
 
+def two_claimed(engine: Engine, sessions: sessionmaker[Session]) -> list[outbox.Claimed]:
+    """Two effects in two lanes, claimed (a0, b0); PostgreSQL only: these tests hold row locks."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time)")
+    owe(sessions, "a0", lane="channel:a")
+    owe(sessions, "b0", lane="channel:b")
+    return outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+
+
 def test_a_batch_of_deliveries_does_not_wait_for_a_row_a_change_holds(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     """A change owing an edit again holds its row and may then want a row the batch holds: the batch
     gives up at once (on PostgreSQL) rather than wait into a deadlock; recorded alone, each lands."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time)")
-    owe(sessions, "a0", lane="channel:a")
-    owe(sessions, "b0", lane="channel:b")
-    a, b = outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+    a, b = two_claimed(engine, sessions)
     with sessions() as holder, holder.begin():
         holder.execute(select(OutboxEffect.id).where(OutboxEffect.key == "b0").with_for_update())
         started = time.monotonic()
@@ -206,11 +211,7 @@ def test_a_batch_of_deliveries_does_not_wait_for_a_row_a_change_holds(
 
 
 def test_renewing_leases_skips_a_row_a_change_holds(engine: Engine, sessions: sessionmaker[Session]) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time)")
-    owe(sessions, "a0", lane="channel:a")
-    owe(sessions, "b0", lane="channel:b")
-    a, b = outbox.claim_batch(sessions, NOW, LEASE, KNOWN, 10)
+    a, b = two_claimed(engine, sessions)
     with sessions() as holder, holder.begin():
         holder.execute(select(OutboxEffect.id).where(OutboxEffect.key == "b0").with_for_update())
         started = time.monotonic()
