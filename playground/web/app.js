@@ -170,6 +170,7 @@ function render(state) {
   renderHeader($("channel-title"), $("channel-topic"), state, ctx);
   renderClock($("clock"), state, ctx);
   $("composer").placeholder = channel ? `Message ${channel.kind === "im" ? "" : "#"}${channel.name} (or /incident …)` : "";
+  $("composer").disabled = !channel; // until the page knows where a message goes: nothing typed is lost
   const opts = {
     channel: channel && channel.id, act, dismiss: (ts) => { app.dismissed.add(ts); render(app.state); },
     openThread: (ts) => { app.thread = ts; render(app.state); },
