@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -112,20 +113,14 @@ def _decide_helping(ctx: Context, budget: _Budget) -> None:
 
 
 def run_due(ctx: Context, limit: int) -> int:
-    """Take up to ``limit`` due rows, oldest first, and do each in one transaction: a burst of
+    """Take up to ``limit`` due rows, oldest first, and do them in one transaction: a burst of
     reminders falling due together takes a few turns at the database, not one per reminder. A job
-    that fails rolls back to its savepoint and is retried later; the others stand. Returns how many
-    rows were handled."""
+    that fails is retried later, and the others stand. Returns how many rows were handled."""
     now = ctx.clock()
-    handled: list[tuple[str, str, datetime, bool, bool]] = []
     with transaction(ctx.sessions) as session:
-        read = work.lock_due_incidents(session, now, limit)  # (kept: the session holds them weakly)
-        while len(handled) < limit:
-            row = work.take_due(session, now)
-            if row is None:
-                break
-            handled.append(_run(ctx, session, row, now))
-        del read
+        rows, incidents = work.lock_due(session, now, limit)  # (kept: the session holds them weakly)
+        handled = _run_all(ctx, session, rows, now)
+        del incidents
     # what the people who run the bot watch, once it is committed
     for kind, key, due, sent, fired in handled:
         if kind == work.UPDATE_REMINDER and sent:  # (not sent: nothing was due any more)
@@ -136,10 +131,56 @@ def run_due(ctx: Context, limit: int) -> int:
     return len(handled)
 
 
-def _run(
-    ctx: Context, session: Session, row: ScheduledWork, now: datetime
-) -> tuple[str, str, datetime, bool, bool]:
-    """Do one due row in the open transaction: (kind, key, due, sent, escalation fired)."""
+Handled = tuple[str, str, datetime, bool, bool]  # kind, key, due, sent (due again), escalation fired
+
+
+def _run_all(ctx: Context, session: Session, rows: list[ScheduledWork], now: datetime) -> list[Handled]:
+    """Do the locked rows in one savepoint (two round trips for the batch, not two a row); when a
+    job raises, that savepoint is rolled back and each row is done again in its own, so the one
+    that failed is retried later and the others stand."""
+    try:
+        with session.begin_nested():
+            return [_run(ctx, session, row, now) for row in _each_due(session, rows, now)]
+    except Exception as exc:
+        if ctx.database.failed(exc):
+            raise
+    rows = work.still_due(session, rows, now)  # (all of them: the savepoint undid every job)
+    return [_run_alone(ctx, session, row, now) for row in _each_due(session, rows, now)]
+
+
+def _each_due(session: Session, rows: list[ScheduledWork], now: datetime) -> Iterator[ScheduledWork]:
+    """The rows in turn, each while it is still due: when a job changed the scheduled work of an
+    incident with rows still to come (rescheduled or cancelled them), those are read again."""
+    session.info.pop(work.CHANGED, None)
+    left = list(rows)
+    while left:
+        row = left.pop(0)
+        yield row
+        changed = session.info.pop(work.CHANGED, set())
+        if any(later.incident_id in changed for later in left):
+            left = work.still_due(session, left, now)
+
+
+def _run_alone(ctx: Context, session: Session, row: ScheduledWork, now: datetime) -> Handled:
+    """Do one row in its own savepoint: a job that raises (a bug) leaves the row due again later,
+    after a back-off, with the error noted."""
+    due = row.due_at
+    try:
+        with session.begin_nested():
+            return _run(ctx, session, row, now)
+    except Exception as exc:
+        if ctx.database.failed(exc):
+            raise
+        backoff = JOB_RETRY.delay(row.attempts + 1)
+        ref = session.get_one(Incident, row.incident_id).ref
+        log.exception("scheduled %s for %s failed; retrying in %s", row.kind, ref, backoff)
+        work.failed(row, repr(exc), now + backoff)
+        session.flush()
+        return row.kind, row.key, due, False, False
+
+
+def _run(ctx: Context, session: Session, row: ScheduledWork, now: datetime) -> Handled:
+    """Do one due row in the open transaction (and savepoint)."""
     due, kind, key = row.due_at, row.kind, row.key
     job = JOBS.get(kind)
     if job is None:
@@ -149,17 +190,7 @@ def _run(
         return kind, key, due, False, False
     incident = session.get_one(Incident, row.incident_id)
     before = _escalated(session, incident.id) if kind == work.ESCALATION else 0
-    try:
-        with session.begin_nested():
-            again = job(session, ctx.policy, incident, row, now)
-    except Exception as exc:
-        if ctx.database.failed(exc):
-            raise
-        backoff = JOB_RETRY.delay(row.attempts + 1)
-        log.exception("scheduled %s for %s failed; retrying in %s", kind, incident.ref, backoff)
-        work.failed(row, repr(exc), now + backoff)
-        session.flush()
-        return kind, key, due, False, False
+    again = job(session, ctx.policy, incident, row, now)
     work.done(session, row, again)
     session.flush()
     log.info("%s: %s handled", incident.ref, kind.replace("_", " "))

@@ -12,7 +12,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.clock import Clock, utcnow
 from bot.config.policy import Policy
@@ -105,7 +105,11 @@ def _wake_after_commit(ctx: Context) -> None:
         session.info.pop(work.SOONEST, None)
 
     event.listen(ctx.sessions, "after_commit", after_commit)
-    event.listen(ctx.sessions, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+    def after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+        if not previous.nested:  # (a savepoint rolled back: what the transaction owed before stands)
+            after_rollback(session)
+
+    event.listen(ctx.sessions, "after_soft_rollback", after_soft_rollback)
 
 
 class _QuietAboutOurClient(logging.Filter):

@@ -86,10 +86,15 @@ def after_reminder(session: Session, policy: Policy, incident: Incident, reminde
     """A reminder went out: arm the update-overdue tiers, unless each has fired already."""
     if incident.is_drill:
         return
-    done = fired(session, incident.id)
-    for index, tier in enumerate(policy.escalation.for_severity(incident.severity).tiers):
-        key = f"{incident.severity}:{index}"
-        if tier.when != "update-overdue" or key in done or not reaches(policy, tier.notify):
+    tiers = policy.escalation.for_severity(incident.severity).tiers
+    overdue = [
+        (f"{incident.severity}:{index}", tier)
+        for index, tier in enumerate(tiers)
+        if tier.when == "update-overdue" and reaches(policy, tier.notify)
+    ]
+    done = fired(session, incident.id) if overdue else set()  # (a query only when a tier applies)
+    for key, tier in overdue:
+        if key in done:
             continue
         if work.due_at(session, incident.id, work.ESCALATION, key) is None:
             due = _due(policy, incident, tier, reminded_at)

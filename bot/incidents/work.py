@@ -30,6 +30,9 @@ KEEP_AFTER_END = (FOLLOW_UP,)
 
 # Set on a session that scheduled work: the soonest due time, for the scheduler once committed.
 SOONEST = "work.soonest"
+# Set on a session that scheduled or cancelled work: the incidents whose rows changed (a tick that
+# took several rows reads again those of an incident a job changed, see ``still_due``).
+CHANGED = "work.changed"
 
 
 def schedule(
@@ -38,6 +41,7 @@ def schedule(
     """Make ``kind`` due at ``due_at``, replacing any earlier time; runs in the caller's transaction."""
     values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": due_at, "attempts": 0}
     session.execute(_schedule_statement(dialect_of(session)), {**values, "details": details})
+    _changed(session, incident_id)
     soonest = session.info.get(SOONEST)
     session.info[SOONEST] = due_at if soonest is None else min(soonest, due_at)
 
@@ -61,6 +65,7 @@ def cancel(session: Session, incident_id: int, kind: str | None = None, key: str
     if key is not None:
         query = query.where(ScheduledWork.key == key)
     session.execute(query)
+    _changed(session, incident_id)
 
 
 def cancel_all_but(session: Session, incident_id: int, keep: tuple[str, ...]) -> None:
@@ -68,6 +73,11 @@ def cancel_all_but(session: Session, incident_id: int, keep: tuple[str, ...]) ->
     session.execute(
         delete(ScheduledWork).where(ScheduledWork.incident_id == incident_id, ScheduledWork.kind.not_in(keep))
     )
+    _changed(session, incident_id)
+
+
+def _changed(session: Session, incident_id: int) -> None:
+    session.info.setdefault(CHANGED, set()).add(incident_id)
 
 
 def due_at(session: Session, incident_id: int, kind: str, key: str = "") -> datetime | None:
@@ -77,40 +87,40 @@ def due_at(session: Session, incident_id: int, kind: str, key: str = "") -> date
     return session.scalars(query).one_or_none()
 
 
-def take_due(session: Session, now: datetime) -> ScheduledWork | None:
-    """The oldest due row, locked with its incident for this transaction; None when nothing is due
-    (one indexed query). Rows another replica holds are skipped, never waited for."""
-    query = (
+def lock_due(session: Session, now: datetime, limit: int) -> tuple[list[ScheduledWork], list[Incident]]:
+    """Lock the next ``limit`` due rows, oldest first, with their incidents, and read the incidents
+    in one go (with their roles and messages: three queries, not three a row). Returns the rows and
+    the incidents; the caller keeps the incidents while it works (the session holds its objects
+    weakly). Locked before they are read, so what the jobs read stays true until the transaction
+    ends. Rows and incidents another transaction holds (a decider beside this one, another
+    replica's tick) are skipped, never waited for."""
+    due = (
         select(ScheduledWork)
         .join(Incident, Incident.id == ScheduledWork.incident_id)
         .where(ScheduledWork.due_at <= now)
         .order_by(ScheduledWork.due_at)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=[ScheduledWork, Incident])
-    )
-    return session.scalars(query).first()
-
-
-def lock_due_incidents(session: Session, now: datetime, limit: int) -> list[Incident]:
-    """Lock the next ``limit`` due rows and their incidents, and read the incidents in one go (with
-    their roles and messages: three queries, not three a row); taking each row then finds its
-    incident in the session (while the caller keeps the list: the session holds its objects
-    weakly). Locked before they are read, as ``take_due`` locks them, so what the jobs read stays
-    true until the transaction ends. Rows and incidents another transaction holds are skipped,
-    never waited for."""
-    due = (
-        select(ScheduledWork.incident_id)
-        .join(Incident, Incident.id == ScheduledWork.incident_id)
-        .where(ScheduledWork.due_at <= now)
-        .order_by(ScheduledWork.due_at)
         .limit(limit)
-        # the rows too, as ``take_due`` will: a decider beside this one takes the rows after them
         .with_for_update(skip_locked=True, of=[ScheduledWork, Incident])
     )
-    ids = sorted(set(session.scalars(due)))
-    if not ids:
+    rows = list(session.scalars(due))
+    if not rows:
+        return [], []
+    ids = sorted({row.incident_id for row in rows})
+    return rows, list(session.scalars(select(Incident).where(Incident.id.in_(ids))))
+
+
+def still_due(session: Session, rows: list[ScheduledWork], now: datetime) -> list[ScheduledWork]:
+    """Those of ``rows`` (locked by this transaction) that are still due, read again: a job may
+    have rescheduled or cancelled its incident's other rows."""
+    if not rows:
         return []
-    return list(session.scalars(select(Incident).where(Incident.id.in_(ids))))
+    query = (
+        select(ScheduledWork)
+        .where(ScheduledWork.id.in_([row.id for row in rows]), ScheduledWork.due_at <= now)
+        .order_by(ScheduledWork.due_at, ScheduledWork.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(query))
 
 
 def next_due(session: Session) -> datetime | None:

@@ -41,10 +41,10 @@ def run_due(sessions: sessionmaker[Session], now: datetime) -> list[str]:
     done: list[str] = []
     while True:
         with transaction(sessions) as session:
-            row = work.take_due(session, now)
-            if row is None:
+            rows, incidents = work.lock_due(session, now, 1)
+            if not rows:
                 return done
-            incident = session.get_one(Incident, row.incident_id)
+            row, incident = rows[0], incidents[0]
             again = JOBS[row.kind](session, POLICY, incident, row, now)
             work.done(session, row, again)
             done.append(f"{row.kind}:{row.key}")

@@ -32,9 +32,10 @@ def incident_ids(sessions: sessionmaker[Session], count: int) -> list[int]:
 def take(sessions: sessionmaker[Session], now: datetime, again: datetime | None = None) -> int | None:
     """Take the oldest due row (its incident id) and finish it, as a tick does."""
     with transaction(sessions) as session:
-        row = work.take_due(session, now)
-        if row is None:
+        rows, _ = work.lock_due(session, now, 1)
+        if not rows:
             return None
+        row = rows[0]
         work.done(session, row, again)
         return row.incident_id
 
@@ -69,8 +70,7 @@ def test_a_rolled_back_decision_leaves_the_row_due(sessions: sessionmaker[Sessio
         work.schedule(session, incident, "job", NOW)
     try:
         with transaction(sessions) as session:
-            row = work.take_due(session, NOW)
-            assert row is not None
+            [row], _ = work.lock_due(session, NOW, 1)
             work.done(session, row, None)
             raise RuntimeError("the replica died before the commit")
     except RuntimeError:
