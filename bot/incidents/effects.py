@@ -12,10 +12,11 @@ again.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.config.policy import COMMANDER_ROLE, Policy
@@ -228,16 +229,22 @@ def remind(
 def close_reminder(session: Session, policy: Policy, incident: Incident, cause: str, now: datetime) -> None:
     """The open update reminder, if any, edited to say it is answered or superseded (no buttons).
     Called before the change that closes it records its own event."""
-    latest = session.execute(
-        select(TimelineEvent.id, TimelineEvent.kind)
-        .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind.in_(REMINDER_ANSWERS))
-        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
-        .limit(1)
-    ).first()
+    latest = session.execute(_last_answer(), {"incident": incident.id}).first()
     if latest is None or latest.kind != "reminder_sent":
         return  # none sent, or answered already
     effect = Edit(place=INCIDENT, purpose=f"{REMINDER}:{latest.id}", message="update_reminder_closed")
     _owe_at(session, policy, incident, INCIDENT, effect, key(incident, cause, "reminder-closed"), now)
+
+
+@functools.cache
+def _last_answer() -> Any:
+    """Built once: every reminder asks."""
+    return (
+        select(TimelineEvent.id, TimelineEvent.kind)
+        .where(TimelineEvent.incident_id == bindparam("incident"), TimelineEvent.kind.in_(REMINDER_ANSWERS))
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        .limit(1)
+    )
 
 
 def announced_places(session: Session, incident: Incident) -> list[str]:

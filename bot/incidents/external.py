@@ -7,19 +7,20 @@ that makes it (``record``), so the domain knows where an incident is shown befor
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.dialect import upsert_insert
+from bot.db.dialect import dialect_of, insert_for
 from bot.db.models import ExternalRef
 
 
 def expect(session: Session, incident_id: int, system: str, purpose: str) -> None:
     """Something will be made for ``purpose`` (once)."""
-    statement = upsert_insert(session, ExternalRef).values(
-        incident_id=incident_id, system=system, purpose=purpose
-    )
-    session.execute(statement.on_conflict_do_nothing(index_elements=["incident_id", "system", "purpose"]))
+    values = {"incident_id": incident_id, "system": system, "purpose": purpose}
+    session.execute(_expect_statement(dialect_of(session)), values)
 
 
 def record(
@@ -34,13 +35,26 @@ def record(
 ) -> None:
     """What was made: its id in ``container`` (a channel, a project, a page) and its link. The same
     purpose again replaces it (the latest upload of a document)."""
-    values = {"container": container, "external_id": external_id, "url": url}
-    statement = upsert_insert(session, ExternalRef).values(
-        incident_id=incident_id, system=system, purpose=purpose, **values
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["incident_id", "system", "purpose"], set_=values)
-    )
+    values = {"incident_id": incident_id, "system": system, "purpose": purpose}
+    made = {"container": container, "external_id": external_id, "url": url}
+    session.execute(_record_statement(dialect_of(session)), {**values, **made})
+
+
+# Built once, run with parameters (a burst of reminders expects and records hundreds).
+@functools.cache
+def _expect_statement(dialect: str) -> Any:
+    statement = insert_for(dialect, ExternalRef.__table__)
+    return statement.on_conflict_do_nothing(index_elements=_KEY)
+
+
+@functools.cache
+def _record_statement(dialect: str) -> Any:
+    statement = insert_for(dialect, ExternalRef.__table__)
+    made = {name: statement.excluded[name] for name in ("container", "external_id", "url")}
+    return statement.on_conflict_do_update(index_elements=_KEY, set_=made)
+
+
+_KEY = ["incident_id", "system", "purpose"]
 
 
 def find(session: Session, incident_id: int, system: str, purpose: str) -> ExternalRef | None:

@@ -3,10 +3,12 @@ reminder clock it resets."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -297,9 +299,15 @@ def snooze(
 
 
 def latest(session: Session, incident_id: int) -> StatusUpdate | None:
-    query = (
+    return session.scalars(_latest(), {"incident": incident_id}).first()
+
+
+@functools.cache
+def _latest() -> Any:
+    """Built once: every reminder sent asks."""
+    return (
         select(StatusUpdate)
-        .where(StatusUpdate.incident_id == incident_id)
+        .where(StatusUpdate.incident_id == bindparam("incident"))
         .order_by(StatusUpdate.at.desc(), StatusUpdate.id.desc())
+        .limit(1)
     )
-    return session.scalars(query).first()

@@ -19,12 +19,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, exists, func, or_, select, text, type_coerce, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from bot.db.dialect import dialect_of, insert_for, upsert_insert
+from bot.db.dialect import dialect_of, insert_for
 from bot.db.engine import transaction
 from bot.db.models import DELIVERED, FAILED, PENDING, OutboxEffect, OutboxHead, OutboxLane
 from bot.db.types import UTCDateTime
@@ -128,7 +141,7 @@ def _owe_statement(dialect: str) -> Any:
 
 @functools.cache
 def _rearm_statement(dialect: str) -> Any:
-    table = OutboxEffect.__table__
+    table = cast(Table, OutboxEffect.__table__)
     statement = insert_for(dialect, table)
     return statement.on_conflict_do_update(
         index_elements=["key"],
@@ -377,31 +390,57 @@ def delivered_all(
 def _delivered(
     session: Session, claimed: Claimed, now: datetime, result: dict[str, Any] | None, pace: timedelta
 ) -> None:
-    done = session.execute(
-        update(OutboxEffect)
-        .where(*_mine(claimed), OutboxEffect.version == claimed.version)
+    mine = {"e_id": claimed.id, "e_token": claimed.token, "e_result": result}
+    done = session.execute(_delivered_statement(), {**mine, "e_version": claimed.version, "e_at": now})
+    if done.rowcount:  # type: ignore[attr-defined]
+        changed(session, claimed.lane)
+    else:  # owed again meanwhile (a newer version): what this send made is kept, the row stays owed
+        session.execute(_sent_statement(), mine)
+    if claimed.paced and pace > timedelta(0):
+        slot = {"lane": claimed.lane, "next_post_at": now + pace}
+        session.execute(_pace_statement(dialect_of(session)), slot)
+
+
+# Built once, run with parameters: a burst records hundreds of deliveries, and building a
+# statement costs more than running it.
+@functools.cache
+def _delivered_statement() -> Any:
+    table = cast(Table, OutboxEffect.__table__)
+    return (
+        update(table)
+        .where(*_mine_params(), table.c.version == bindparam("e_version"))
         .values(
             state=DELIVERED,
-            result=result,
-            delivered_at=now,
+            result=bindparam("e_result", type_=table.c.result.type),
+            delivered_at=bindparam("e_at", type_=table.c.delivered_at.type),
             in_doubt=False,
             last_error=None,
             **_released(),
         )
-    ).rowcount  # type: ignore[attr-defined]
-    if done:
-        changed(session, claimed.lane)
-    else:
-        session.execute(
-            update(OutboxEffect).where(*_mine(claimed)).values(result=result, in_doubt=False, **_released())
-        )
-    if claimed.paced and pace > timedelta(0):
-        statement = upsert_insert(session, OutboxLane).values(lane=claimed.lane, next_post_at=now + pace)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["lane"], set_={"next_post_at": statement.excluded.next_post_at}
-            )
-        )
+    )
+
+
+@functools.cache
+def _sent_statement() -> Any:
+    table = cast(Table, OutboxEffect.__table__)
+    return (
+        update(table)
+        .where(*_mine_params())
+        .values(result=bindparam("e_result", type_=table.c.result.type), in_doubt=False, **_released())
+    )
+
+
+def _mine_params() -> tuple[Any, ...]:
+    table = cast(Table, OutboxEffect.__table__)
+    return (table.c.id == bindparam("e_id"), table.c.claim_token == bindparam("e_token"))
+
+
+@functools.cache
+def _pace_statement(dialect: str) -> Any:
+    statement = insert_for(dialect, OutboxLane.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["lane"], set_={"next_post_at": statement.excluded.next_post_at}
+    )
 
 
 def retry(
