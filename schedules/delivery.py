@@ -201,12 +201,14 @@ def report(
 
 class DeliveryWorkers:
     """One claimer and ``count`` senders. The claimer takes as many lane heads as there are idle
-    senders, in one transaction, and hands them over; each sender delivers one effect and takes the
-    next. What was delivered the claimer records, all that came in since it last looked in one
-    transaction, before it claims again (the lanes' next effects among what it claims); any other
-    outcome (a retry, a hold, a failure) its sender records at once. Claims and deliveries cost one
-    transaction per batch rather than per effect (a burst's SQLite writers queue for one lock), and
-    no sender ever looks for work itself or waits for a commit between calls."""
+    senders and ``count // 2`` more, in one transaction, and hands them over; each sender delivers
+    one effect and takes the next (in a burst it is waiting already: a sender back from Slack does
+    not wait for the claimer's round trips). What was delivered the claimer records, all that came
+    in since it last looked in one transaction, before it claims again (the lanes' next effects
+    among what it claims); any other outcome (a retry, a hold, a failure) its sender records at
+    once. Claims and deliveries cost one transaction per batch rather than per effect (a burst's
+    SQLite writers queue for one lock), and no sender ever looks for work itself or waits for a
+    commit between calls."""
 
     def __init__(self, ctx: Context, count: int) -> None:
         self.ctx = ctx
@@ -220,6 +222,7 @@ class DeliveryWorkers:
         self._handed: deque[outbox.Claimed] = deque()  # claimed, not yet taken by a sender
         self._done: list[tuple[outbox.Claimed, Done, datetime]] = []  # delivered, to record
         self._idle = 0  # senders waiting for an effect
+        self._ahead = count // 2  # claimed ahead of the senders (leases kept as for those in hand)
         self._claiming = True  # until the claimer stops: senders wait for what it may still hand over
         self._threads: list[threading.Thread] = []
 
@@ -378,8 +381,9 @@ class DeliveryWorkers:
             self.wake()
 
     def _free(self) -> int:
-        """Senders with nothing in hand (called holding ``_cond``)."""
-        return self._idle - len(self._handed)
+        """How many more to claim: senders with nothing in hand, and the few claimed ahead of them
+        (called holding ``_cond``)."""
+        return self._idle + self._ahead - len(self._handed)
 
     def _until_next(self) -> float:
         try:
