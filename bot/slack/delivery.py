@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import jinja2
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.engine import transaction
@@ -48,73 +47,33 @@ from bot.rendering import TemplateProblem
 from bot.slack import alerts, effect_messages, slack_state
 from bot.slack.announcements import topic
 from bot.slack.context import SlackContext
+from bot.slack.delivery_rules import (
+    BOT_REFUSED,
+    CHANNEL_WAIT,
+    IN_LINE,
+    PER_CHANNEL,
+    PERMANENT,
+    PLACE_GONE,
+    SMALL_BUDGET,
+    THREAD_WAIT,
+    CannotDeliver,
+    ChannelComing,
+    NoChannel,
+    ThreadComing,
+)
 from bot.slack.gateway import effect_metadata, error_name
 from bot.slack.insights_views import home_view
 from bot.slack.naming import channel_name
+from bot.slack.prepared import PreparedIncidents
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_TRIES = 20
-# Slack errors that retrying cannot fix; the effect is reported instead.
-PERMANENT = frozenset(
-    {
-        "channel_not_found", "is_archived", "not_in_channel", "user_not_found", "cant_invite",
-        "user_disabled", "user_is_restricted", "cannot_dm_bot", "restricted_action",
-        "no_permission", "invalid_blocks", "invalid_arguments", "msg_too_long", "message_not_found",
-        "cant_update_message", "not_allowed_token_type", "method_not_supported_for_channel_type",
-    }
-)  # fmt: skip
-# Slack refuses the bot itself, not this message: every Slack effect waits until it takes the token.
-BOT_REFUSED = frozenset(
-    {
-        "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-        "team_access_not_granted", "ekm_access_denied",
-    }
-)  # fmt: skip
-# Errors that mean the place itself is unusable: a report about them goes elsewhere.
-PLACE_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
-# Kinds Slack limits per channel (chat.postMessage), not per method for the workspace: a 429 waits
-# that one effect (its lane), never the kind everywhere.
-PER_CHANNEL = frozenset({"post", "alert", "file"})
-# Kinds what follows in their lane needs first (the incident channel): a 429 waits in line, never
-# as a hold that lets the lane go on without it.
-IN_LINE = frozenset({"create_channel"})
-# Kinds whose Slack method has a small budget (Tier 2: about 20 calls a minute): sent one at a time
-# by each replica, so that after a 429 no call of this replica goes before its Retry-After.
-SMALL_BUDGET = frozenset({"create_channel", "topic", "pin", "bookmark"})
-
-
-class CannotDeliver(Exception):
-    """Raised by a sender when the effect cannot be done, for good (the message is the error code)."""
-
-
-class NoChannel(Exception):
-    """The incident has no channel: Slack refused to create it (and said so once, then)."""
-
-
-class ChannelComing(Exception):
-    """The incident's channel is owed and not made yet: what names it waits (without spending an
-    attempt) rather than say "channel pending" for good."""
-
-
-CHANNEL_WAIT = timedelta(seconds=0.5)
-
-
-class ThreadComing(Exception):
-    """The message a reply threads under is being posted (owed, not recorded yet): the reply waits
-    a moment (without spending an attempt) rather than land outside the thread."""
-
-
-# How long a reply waits for the message it threads under (while that is still owed); after that
-# it goes to the channel.
-THREAD_WAIT = timedelta(seconds=15)
 
 
 P = TypeVar("P", bound=Effect)
 # What a send returns: its result, or Done with something to write when it is recorded.
 Sender = Callable[[outbox.Claimed, P, Incident | None], dict[str, Any] | Done | None]
-# Seconds a prepared incident waits for its sender (it asks within milliseconds).
-PREPARED_FOR = 60.0
 
 
 def _since(claimed: outbox.Claimed) -> float:
@@ -132,10 +91,7 @@ class Deliverer:
         self._limited: dict[str, float] = {}
         self._limited_lock = threading.Lock()
         self._one_at_a_time = {kind: threading.Lock() for kind in SMALL_BUDGET}
-        # incidents read for claimed effects as their batch was claimed (``prepare``), by claim (its
-        # token), with when: one its sender never asked for (say it had to wait) is dropped later
-        self._prepared: dict[str, tuple[Incident, float]] = {}
-        self._prepared_lock = threading.Lock()
+        self.prepared = PreparedIncidents(ctx.sessions)  # each claimed batch's incidents, read once
 
     def _wait_for_limit(self, kind: str) -> float:
         with self._limited_lock:
@@ -154,7 +110,7 @@ class Deliverer:
             system="Slack",
             retry=self.retry,
             probe=self.probe,
-            prepare=self.prepare,
+            prepare=self.prepared.read,
             kinds=(
                 kind(Post, self.post, describe_post, paced=True, creates=True),
                 kind(Edit, self.edit, lambda p: f"edit the announcement in {_where(p.place)}"),
@@ -180,34 +136,6 @@ class Deliverer:
 
     # -------------------------------------------------------------------- outcome of one attempt
 
-    def prepare(self, batch: list[outbox.Claimed]) -> None:
-        """Read the incidents a claimed batch is for, all at once (with their roles and messages:
-        three queries, not three an effect). Read after the claim, as each sender would read its
-        own: an edit shows at least the state it was owed for."""
-        ids = {claimed.incident_id for claimed in batch if claimed.incident_id is not None}
-        if not ids:
-            return
-        with self.ctx.sessions() as session:
-            read = session.scalars(select(Incident).where(Incident.id.in_(sorted(ids))))
-            found = {incident.id: incident for incident in read}
-        now = time.monotonic()
-        with self._prepared_lock:
-            for stale in [key for key, (_, at) in self._prepared.items() if now - at > PREPARED_FOR]:
-                del self._prepared[stale]
-            for claimed in batch:
-                incident = found.get(claimed.incident_id) if claimed.incident_id is not None else None
-                if incident is not None:
-                    self._prepared[claimed.token] = (incident, now)
-
-    def _incident(self, claimed: outbox.Claimed) -> Incident | None:
-        """The claimed effect's incident: as its batch read it, or read now (None: it is gone)."""
-        with self._prepared_lock:
-            incident, _ = self._prepared.pop(claimed.token, (None, 0.0))
-        if incident is None and claimed.incident_id is not None:
-            with self.ctx.sessions() as session:  # read and closed: no transaction is held across Slack calls
-                incident = session.get(Incident, claimed.incident_id)
-        return incident
-
     def run(self, claimed: outbox.Claimed, send: Sender[P], payload: P) -> Outcome:
         """Carry out one effect; what it means for the outbox is in the outcome."""
         gate = self._one_at_a_time.get(claimed.kind)
@@ -221,7 +149,7 @@ class Deliverer:
         if wait > 0:  # Slack said to wait: not a call before its Retry-After
             return Held(timedelta(seconds=wait), f"{RATE_LIMITED} {claimed.kind} (waiting)")
         try:
-            incident = self._incident(claimed)
+            incident = self.prepared.take(claimed)
             if incident is None and claimed.incident_id is not None:
                 return Done({"skipped": "the incident is gone"})
             sent = send(claimed, payload, incident)
