@@ -105,6 +105,7 @@ def _wake_after_commit(ctx: Context) -> None:
         session.info.pop(work.SOONEST, None)
 
     event.listen(ctx.sessions, "after_commit", after_commit)
+
     def after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
         if not previous.nested:  # (a savepoint rolled back: what the transaction owed before stands)
             after_rollback(session)

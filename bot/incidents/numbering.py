@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import functools
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
-from bot.db.dialect import upsert_insert
+from bot.db.dialect import dialect_of, insert_for
 from bot.db.models import IncidentCounter
 
 
 def next_number(session: Session, year: int) -> int:
     """Take the next number for ``year``. The counter row stays locked until the transaction ends."""
-    session.execute(
-        upsert_insert(session, IncidentCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
+    session.execute(_counter_statement(dialect_of(session)), {"year": year, "last_number": 0})
+    return int(session.execute(_take_statement(), {"counter_year": year}).scalar_one())
+
+
+# Built once, run with parameters: every declare takes a number while its year's counter is locked.
+@functools.cache
+def _counter_statement(dialect: str) -> Any:
+    return insert_for(dialect, IncidentCounter.__table__).on_conflict_do_nothing(index_elements=["year"])
+
+
+@functools.cache
+def _take_statement() -> Any:
+    table = cast(Table, IncidentCounter.__table__)
+    return (
+        update(table)
+        .where(table.c.year == bindparam("counter_year"))
+        .values(last_number=table.c.last_number + 1)
+        .returning(table.c.last_number)
     )
-    number = session.execute(
-        update(IncidentCounter)
-        .where(IncidentCounter.year == year)
-        .values(last_number=IncidentCounter.last_number + 1)
-        .returning(IncidentCounter.last_number)
-    ).scalar_one()
-    return int(number)
