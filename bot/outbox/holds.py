@@ -66,6 +66,14 @@ def active(session: Session) -> list[Hold]:
     return [_hold(row) for row in session.scalars(select(OutboxHold).order_by(OutboxHold.since))]
 
 
+def holding(session: Session, adapter: str, kind: str) -> Hold | None:
+    """The hold on this kind or on its whole adapter, if one is on (read now: another replica may
+    have started it since this one last looked)."""
+    scopes = [f"{adapter}:{kind}", f"{adapter}:*"]
+    row = session.scalars(select(OutboxHold).where(OutboxHold.scope.in_(scopes))).first()
+    return None if row is None else _hold(row)
+
+
 def take_probe(sessions: sessionmaker[Session], hold: Hold, now: datetime, backoff: timedelta) -> bool:
     """This replica probes a hold that is due (no other does the same probe)."""
     with transaction(sessions) as session:

@@ -40,7 +40,7 @@ from bot.incidents.owed import (
 from bot.insights.postmortem import document, markdown
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind
-from bot.outbox.holds import RATE_LIMITED, Hold
+from bot.outbox.holds import RATE_LIMITED, Hold, holding
 from bot.outbox.outcome import Again, Done, Failed, Held, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.rendering import TemplateProblem
@@ -50,6 +50,7 @@ from bot.slack.context import SlackContext
 from bot.slack.delivery_rules import (
     BOT_REFUSED,
     CHANNEL_WAIT,
+    HOLDS_SEEN,
     IN_LINE,
     PER_CHANNEL,
     PERMANENT,
@@ -103,7 +104,10 @@ class Deliverer:
 
     def adapter(self) -> Adapter:
         def kind(payload: type[P], send: Sender[P], describe: Callable[[P], str], **flags: bool) -> Kind[P]:
-            return Kind(payload, lambda claimed, p: self.run(claimed, send, p), describe, **flags)
+            serial = payload.KIND in SMALL_BUDGET
+            return Kind(
+                payload, lambda claimed, p: self.run(claimed, send, p), describe, serial=serial, **flags
+            )
 
         return Adapter(
             name="slack",
@@ -148,6 +152,8 @@ class Deliverer:
         wait = self._wait_for_limit(claimed.kind)
         if wait > 0:  # Slack said to wait: not a call before its Retry-After
             return Held(timedelta(seconds=wait), f"{RATE_LIMITED} {claimed.kind} (waiting)")
+        if claimed.kind in SMALL_BUDGET and (held := self._held_elsewhere(claimed.kind)) is not None:
+            return held
         try:
             incident = self.prepared.take(claimed)
             if incident is None and claimed.incident_id is not None:
@@ -173,6 +179,17 @@ class Deliverer:
             return self._slack_error(claimed, exc)
         except OSError as exc:  # the connection dropped: the request may or may not have reached Slack
             return Again(self.retry.delay(claimed.attempts), f"{type(exc).__name__}: {exc}", in_doubt=True)
+
+    def _held_elsewhere(self, kind: str) -> Held | None:
+        """A last look before a call with a small budget: a hold another replica started after this
+        one claimed (replicas read the holds once a second) still stops it. One query, for kinds
+        sent a few times a minute."""
+        with self.ctx.sessions() as session:
+            hold = holding(session, "slack", kind)
+        if hold is None:
+            return None
+        wait = max((hold.probe_at - self.ctx.clock()).total_seconds(), 0.0) if hold.timed else HOLDS_SEEN
+        return Held(timedelta(seconds=wait), f"{hold.reason} (held)")
 
     def _slack_error(self, claimed: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error, status = error_name(exc), exc.response.status_code

@@ -59,3 +59,7 @@ class ThreadComing(Exception):
 # How long a reply waits for the message it threads under (while that is still owed); after that
 # it goes to the channel.
 THREAD_WAIT = timedelta(seconds=15)
+
+# Seconds an effect of a kind held for another reason (the token, a scope) waits before it is
+# claimed again; by then every replica has read the hold and no longer claims the kind.
+HOLDS_SEEN = 1.0
