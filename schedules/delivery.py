@@ -223,6 +223,10 @@ class DeliveryWorkers:
         self._done: list[tuple[outbox.Claimed, Done, datetime]] = []  # delivered, to record
         self._idle = 0  # senders waiting for an effect
         self._ahead = count // 2  # claimed ahead of the senders (leases kept as for those in hand)
+        # kinds sent one call at a time (a small budget): those in flight, and the rest wait in
+        # hand for them rather than stand a sender at the adapter's gate
+        self._serial = ctx.adapters.serial
+        self._sending_serial: set[str] = set()
         self._claiming = True  # until the claimer stops: senders wait for what it may still hand over
         self._threads: list[threading.Thread] = []
 
@@ -382,8 +386,10 @@ class DeliveryWorkers:
 
     def _free(self) -> int:
         """How many more to claim: senders with nothing in hand, and the few claimed ahead of them
-        (called holding ``_cond``)."""
-        return self._idle + self._ahead - len(self._handed)
+        (called holding ``_cond``). Effects waiting for their kind's one call in flight do not
+        count, up to one per sender: they must not stop the claims of what can go now."""
+        waiting = sum(1 for claimed in self._handed if claimed.kind in self._sending_serial)
+        return self._idle + self._ahead - len(self._handed) + min(waiting, self.count)
 
     def _until_next(self) -> float:
         try:
@@ -413,6 +419,7 @@ class DeliveryWorkers:
                     if not self.ctx.database.failed(exc):
                         log.exception("recording the delivery of %s failed", claimed.key)
                 finally:
+                    self._sent(claimed)
                     if not handed:
                         with self._cond:
                             self._held.pop(claimed.id, None)
@@ -433,15 +440,37 @@ class DeliveryWorkers:
         return False
 
     def _next(self) -> outbox.Claimed | None:
-        """The next claimed effect; None once the claimer stopped and everything it claimed is taken."""
+        """The next claimed effect that can go now (not one whose kind goes one call at a time while
+        one is in flight); None once the claimer stopped and everything it claimed is taken."""
         with self._cond:
             self._idle += 1
             self._cond.notify_all()
             try:
-                self._cond.wait_for(lambda: self._handed or not self._claiming)
-                return self._handed.popleft() if self._handed else None
+                self._cond.wait_for(
+                    lambda: self._takeable() is not None or not (self._claiming or self._handed)
+                )
+                claimed = self._takeable()
+                if claimed is None:
+                    return None
+                self._handed.remove(claimed)
+                if claimed.kind in self._serial:
+                    self._sending_serial.add(claimed.kind)
+                return claimed
             finally:
                 self._idle -= 1
+
+    def _over(self) -> bool:
+        return not (self._claiming or self._handed)
+
+    def _takeable(self) -> outbox.Claimed | None:
+        return next((c for c in self._handed if c.kind not in self._sending_serial), None)
+
+    def _sent(self, claimed: outbox.Claimed) -> None:
+        """A sender is done with ``claimed``: the next of a kind sent one at a time may go."""
+        if claimed.kind in self._serial:
+            with self._cond:
+                self._sending_serial.discard(claimed.kind)
+                self._cond.notify_all()
 
     # ---------------------------------------------------------------------------- housekeeping
 

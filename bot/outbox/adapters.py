@@ -38,6 +38,7 @@ class Kind(Generic[P]):
     describe: Callable[[P], str]
     paced: bool = False  # a post in a place: one a second per lane
     creates: bool = False  # a repeat would make a second thing: look for it before sending again
+    serial: bool = False  # one call at a time per replica (a small budget: after a 429, none goes early)
 
     @property
     def name(self) -> str:
@@ -91,6 +92,10 @@ class Registry:
     @property
     def paced(self) -> frozenset[str]:
         return frozenset(name for name, (_, kind) in self._by_kind.items() if kind.paced)
+
+    @property
+    def serial(self) -> frozenset[str]:
+        return frozenset(name for name, (_, kind) in self._by_kind.items() if kind.serial)
 
     @property
     def creating(self) -> frozenset[str]:
