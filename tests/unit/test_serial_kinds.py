@@ -5,58 +5,48 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import ClassVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox import store as outbox
-from bot.outbox.adapters import Adapter, Effect, Kind, Registry
+from bot.outbox.adapters import Adapter, Kind, Registry
 from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
 from schedules.delivery import DeliveryWorkers
-from tests.unit.test_adapters import context, owe
-
-
-class Pin(Effect):
-    KIND: ClassVar[str] = "slow_pin"
-    n: int
-
-
-class Say(Effect):
-    KIND: ClassVar[str] = "quick_say"
-    n: int
+from tests.unit.test_adapters import Ping, Pong, context, owe
 
 
 class Gated:
-    """Pins block until released; says go at once. Counts how many pins are in flight together."""
+    """Pings (here a kind sent one call at a time, as a pin) block until released; pongs go at
+    once. Counts how many pings are in flight together."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
         self.lock = threading.Lock()
         self.pinning = 0
         self.most_pinning = 0
-        self.pinned: list[int] = []
-        self.said: list[int] = []
+        self.pinned: list[str] = []
+        self.said: list[str] = []
         kinds = (
-            Kind(Pin, self.pin, lambda e: "pin", serial=True),
-            Kind(Say, self.say, lambda e: "say"),
+            Kind(Ping, self.pin, lambda e: "pin", serial=True),
+            Kind(Pong, self.say, lambda e: "say"),
         )
         self.adapter = Adapter("gated", "the test", kinds, RetryPolicy(longest=5))
 
-    def pin(self, claimed: outbox.Claimed, payload: Pin) -> Outcome:
+    def pin(self, claimed: outbox.Claimed, payload: Ping) -> Outcome:
         with self.lock:
             self.pinning += 1
             self.most_pinning = max(self.most_pinning, self.pinning)
         self.release.wait(10)
         with self.lock:
             self.pinning -= 1
-            self.pinned.append(payload.n)
+            self.pinned.append(payload.to)
         return Done({"ok": True})
 
-    def say(self, claimed: outbox.Claimed, payload: Say) -> Outcome:
+    def say(self, claimed: outbox.Claimed, payload: Pong) -> Outcome:
         with self.lock:
-            self.said.append(payload.n)
+            self.said.append(payload.to)
         return Done({"ok": True})
 
 
@@ -72,10 +62,10 @@ def until(check: object, seconds: float = 10.0) -> bool:
 def test_one_pin_in_flight_and_the_says_go_meanwhile(engine: Engine, sessions: sessionmaker[Session]) -> None:
     gated = Gated()
     registry = Registry.of([gated.adapter])
-    assert registry.serial == {"slow_pin"}
+    assert registry.serial == {"ping"}
     for n in range(3):  # each in its own lane: nothing orders them but the one-at-a-time rule
-        owe(sessions, f"pin-{n}", Pin(n=n), lane=f"pins:{n}")
-        owe(sessions, f"say-{n}", Say(n=n), lane=f"says:{n}")
+        owe(sessions, f"pin-{n}", Ping(to=str(n)), lane=f"pins:{n}")
+        owe(sessions, f"say-{n}", Pong(to=str(n)), lane=f"says:{n}")
     workers = DeliveryWorkers(context(engine, sessions, registry), 4)
     workers.start()
     try:
