@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -227,6 +227,7 @@ class DeliveryWorkers:
         # hand for them rather than stand a sender at the adapter's gate
         self._serial = ctx.adapters.serial
         self._sending_serial: set[str] = set()
+        self._lease_ends: dict[int, datetime] = {}  # when each held effect's lease ends, as last set
         self._claiming = True  # until the claimer stops: senders wait for what it may still hand over
         self._threads: list[threading.Thread] = []
 
@@ -291,10 +292,10 @@ class DeliveryWorkers:
             if free <= 0:
                 continue
             self.ctx.in_flight.give_way()
+            now = self.ctx.clock()
             try:
-                batch = outbox.claim_batch(
-                    self.ctx.sessions, self.ctx.clock(), self.lease, self.holds.known(), free
-                )
+                claimable = self._claimable()
+                batch = outbox.claim_batch(self.ctx.sessions, now, self.lease, claimable, free)
                 self.ctx.database.worked()
             except Exception as exc:
                 if not self.ctx.database.failed(exc) and not is_contention(exc):
@@ -304,12 +305,21 @@ class DeliveryWorkers:
             with self._cond:
                 for claimed in batch:
                     self._held[claimed.id] = claimed
+                    self._lease_ends[claimed.id] = now + self.lease
             self._prepare(batch)
             with self._cond:
                 self._handed.extend(batch)
                 self._cond.notify_all()
             if len(batch) < free:  # nothing more is ready now: until something is, or is owed
-                self._wait(seen, self._until_next())
+                self._wait(seen, self._until_next(claimable))
+
+    def _claimable(self) -> outbox.Known:
+        """What to claim: the kinds not on hold, less those sent one at a time that already have
+        one waiting in hand (a burst of pins would otherwise fill it)."""
+        known = self.holds.known()
+        with self._cond:
+            waiting = {claimed.kind for claimed in self._handed if claimed.kind in self._serial}
+        return replace(known, kinds=known.kinds - waiting) if waiting else known
 
     def _prepare(self, batch: list[outbox.Claimed]) -> None:
         """Show each adapter its part of the batch (what they all read, read once). If that fails,
@@ -357,7 +367,7 @@ class DeliveryWorkers:
         finally:
             with self._cond:
                 for claimed, _, _ in done:
-                    self._held.pop(claimed.id, None)
+                    self._let_go(claimed)
 
     def _delivered(self, claimed: outbox.Claimed, outcome: Done) -> bool:
         """Hand a delivery to the claimer to record (False: it stopped; the sender records it)."""
@@ -387,13 +397,14 @@ class DeliveryWorkers:
     def _free(self) -> int:
         """How many more to claim: senders with nothing in hand, and the few claimed ahead of them
         (called holding ``_cond``). Effects waiting for their kind's one call in flight do not
-        count, up to one per sender: they must not stop the claims of what can go now."""
+        count: they must not stop the claims of what can go now (no more of their kind are claimed
+        while they wait)."""
         waiting = sum(1 for claimed in self._handed if claimed.kind in self._sending_serial)
-        return self._idle + self._ahead - len(self._handed) + min(waiting, self.count)
+        return self._idle + self._ahead - (len(self._handed) - waiting)
 
-    def _until_next(self) -> float:
+    def _until_next(self, claimable: outbox.Known) -> float:
         try:
-            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock(), self.holds.known())
+            soonest = outbox.next_ready_at(self.ctx.sessions, self.ctx.clock(), claimable)
         except Exception:
             return self.poll
         if soonest is None:
@@ -422,7 +433,7 @@ class DeliveryWorkers:
                     self._sent(claimed)
                     if not handed:
                         with self._cond:
-                            self._held.pop(claimed.id, None)
+                            self._let_go(claimed)
                         self.wake()  # its lane may owe a next effect, and this sender is free
 
     def _deliver(self, claimed: outbox.Claimed) -> bool:
@@ -446,21 +457,35 @@ class DeliveryWorkers:
             self._idle += 1
             self._cond.notify_all()
             try:
-                self._cond.wait_for(
-                    lambda: self._takeable() is not None or not (self._claiming or self._handed)
-                )
-                claimed = self._takeable()
-                if claimed is None:
-                    return None
-                self._handed.remove(claimed)
-                if claimed.kind in self._serial:
-                    self._sending_serial.add(claimed.kind)
-                return claimed
+                while True:
+                    self._cond.wait_for(lambda: self._takeable() is not None or self._over())
+                    claimed = self._takeable()
+                    if claimed is None:
+                        return None
+                    self._handed.remove(claimed)
+                    if self._lapsing(claimed):  # waited in hand too long to be sure it is still ours
+                        log.info("%s waited too long for a sender: left for the next claim", claimed.key)
+                        self._let_go(claimed)
+                        continue
+                    if claimed.kind in self._serial:
+                        self._sending_serial.add(claimed.kind)
+                    return claimed
             finally:
                 self._idle -= 1
 
     def _over(self) -> bool:
         return not (self._claiming or self._handed)
+
+    def _lapsing(self, claimed: outbox.Claimed) -> bool:
+        """Whether its lease may run out before its call is done (the lease keeper could not renew
+        it, or the replica is stopping): another replica may claim it then, so it is not sent."""
+        ends = self._lease_ends.get(claimed.id)
+        return ends is not None and ends - self.lease / 3 < self.ctx.clock()
+
+    def _let_go(self, claimed: outbox.Claimed) -> None:
+        """No longer held by this replica (called holding ``_cond``)."""
+        self._held.pop(claimed.id, None)
+        self._lease_ends.pop(claimed.id, None)
 
     def _takeable(self) -> outbox.Claimed | None:
         return next((c for c in self._handed if c.kind not in self._sending_serial), None)
@@ -483,8 +508,13 @@ class DeliveryWorkers:
         while not self._stopping.wait(every):
             with self._cond:
                 held = list(self._held.values())
+            until = self.ctx.clock() + self.lease
             try:
-                outbox.renew(self.ctx.sessions, held, self.ctx.clock() + self.lease)
+                outbox.renew(self.ctx.sessions, held, until)
+                with self._cond:
+                    for claimed in held:
+                        if claimed.id in self._lease_ends:
+                            self._lease_ends[claimed.id] = until
             except Exception as exc:
                 if not self.ctx.database.failed(exc):
                     log.exception("renewing delivery leases failed")

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db.models import PENDING, OutboxEffect
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind, Registry
 from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
 from schedules.delivery import DeliveryWorkers
-from tests.unit.test_adapters import Ping, Pong, context, owe
+from tests.unit.test_adapters import NOW, Ping, Pong, context, owe
 
 
 class Gated:
@@ -74,6 +76,33 @@ def test_one_pin_in_flight_and_the_says_go_meanwhile(engine: Engine, sessions: s
         gated.release.set()
         assert until(lambda: len(gated.pinned) == 3)
         assert gated.most_pinning == 1  # never two pins in flight
+    finally:
+        gated.release.set()
+        assert workers.stop(10)
+
+
+def test_an_effect_whose_lease_may_have_run_out_in_hand_is_not_sent(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    gated = Gated()
+    now = [NOW]
+    ctx = context(engine, sessions, Registry.of([gated.adapter]))
+    ctx.clock = lambda: now[0]
+    for n in range(2):
+        owe(sessions, f"pin-{n}", Ping(to=str(n)), lane=f"pins:{n}")
+    workers = DeliveryWorkers(ctx, 4)
+    workers.start()
+    try:
+        assert until(lambda: gated.pinning == 1)  # the second waits in hand for the first
+        # its lease nearly out (not renewed meanwhile): a call now could outlast it
+        now[0] += timedelta(seconds=ctx.settings.delivery_lease - 1)
+        gated.release.set()
+        assert until(lambda: len(gated.pinned) == 1)
+        time.sleep(0.3)
+        assert len(gated.pinned) == 1  # the second was let go, not sent: another replica may have it
+        with sessions() as session:
+            left = session.scalars(select(OutboxEffect).where(OutboxEffect.state == PENDING)).all()
+            assert len(left) == 1 and left[0].key.startswith("pin-")
     finally:
         gated.release.set()
         assert workers.stop(10)
