@@ -184,12 +184,18 @@ class Deliverer:
         """A last look before a call with a small budget: a hold another replica started after this
         one claimed (replicas read the holds once a second) still stops it. One query, for kinds
         sent a few times a minute."""
-        with self.ctx.sessions() as session:
-            hold = holding(session, "slack", kind)
+        try:
+            with self.ctx.sessions() as session:
+                hold = holding(session, "slack", kind)
+        except Exception:  # (the call goes ahead, as before this look; its outcome is recorded)
+            log.warning("could not read the holds before a %s call", kind, exc_info=True)
+            return None
         if hold is None:
             return None
-        wait = max((hold.probe_at - self.ctx.clock()).total_seconds(), 0.0) if hold.timed else HOLDS_SEEN
-        return Held(timedelta(seconds=wait), f"{hold.reason} (held)")
+        if not hold.timed:
+            return Held(timedelta(seconds=HOLDS_SEEN), f"{hold.reason} (held)")
+        wait = (hold.probe_at - self.ctx.clock()).total_seconds()
+        return Held(timedelta(seconds=wait), f"{hold.reason} (held)") if wait > 0 else None
 
     def _slack_error(self, claimed: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error, status = error_name(exc), exc.response.status_code
