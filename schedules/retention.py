@@ -14,8 +14,7 @@ from bot.db.engine import transaction
 from bot.db.models import AlertDelivery
 from bot.db.writers import background
 from bot.incidents import work
-from bot.outbox import heads
-from bot.outbox import store as outbox
+from bot.outbox import heads, upkeep
 from bot.runtime.context import Context
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def forget_old(ctx: Context) -> int:
     with background():
         for _ in range(MOST_BATCHES):
             with transaction(ctx.sessions) as session:
-                went = outbox.purge_delivered(session, before, BATCH)
+                went = upkeep.purge_delivered(session, before, BATCH)
                 idle = heads.forget_idle_heads(session, BATCH)
                 old = select(AlertDelivery.key).where(AlertDelivery.received_at < before).limit(BATCH)
                 keys = list(session.scalars(old))

@@ -29,7 +29,7 @@ from bot.integrations.statuspage.client import StatusPage
 from bot.integrations.statuspage.components import Components
 from bot.integrations.trackers.adapter import Tickets, tracker_client
 from bot.integrations.trackers.spec import Tracker
-from bot.outbox import store as outbox
+from bot.outbox import upkeep
 from bot.outbox.adapters import Registry
 from bot.outbox.store import OWED
 from bot.rendering import Renderer
@@ -43,8 +43,8 @@ from bot.slack.gateway import SlackGateway
 from bot.slack.people import People
 from handlers import register_all
 from handlers.guard import own_workspace_only
-from schedules.delivery import DeliveryWorkers
 from schedules.runner import make_scheduler
+from schedules.workers import DeliveryWorkers
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def status_page_client(settings: Settings) -> StatusPage | None:
 def _what_the_database_holds(ctx: Context) -> tuple[int, int, float, dict[str, int]]:
     """For a scrape: the outbox backlog and the open incidents by severity."""
     with ctx.sessions() as session:
-        backlog = outbox.backlog(session)
+        backlog = upkeep.backlog(session)
         rows = session.execute(
             select(Incident.severity, func.count(Incident.id))
             .where(Incident.status.in_(OPEN))

@@ -21,8 +21,7 @@ from bot.app.factory import BotApp
 from bot.app.request_guard import guard
 from bot.app.socket_pool import SocketConnections
 from bot.db.health import reason
-from bot.outbox import holds
-from bot.outbox import store as outbox
+from bot.outbox import holds, upkeep
 from bot.outbox.holds import Hold
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ def health_report(bot: BotApp) -> tuple[str, dict[str, Any]]:
     saying why when the database does not answer or Slack (or another system) refuses the bot."""
     try:
         with bot.ctx.sessions() as session:
-            backlog = outbox.backlog(session)
+            backlog = upkeep.backlog(session)
             held = holds.active(session)
     except Exception as exc:
         return "503 Service Unavailable", {"ok": False, "database": reason(exc)}

@@ -11,7 +11,7 @@ from typing import Any
 from bot.config.settings import load_settings
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import copy_sqlite, sqlite_file
-from bot.outbox import store as outbox
+from bot.outbox import upkeep
 
 PG_DUMP = 'pg_dump --format=custom --file=FILE "$DATABASE_URL"'
 
@@ -56,6 +56,6 @@ def mark_in_doubt(copy: Path) -> int:
     engine = make_engine(f"sqlite:///{copy}")
     try:
         with transaction(make_session_factory(engine)) as session:
-            return outbox.restored(session)
+            return upkeep.restored(session)
     finally:
         engine.dispose()

@@ -16,8 +16,7 @@ from bot.db.models import FAILED, PENDING, Incident, OutboxEffect
 from bot.durations import humanize_duration
 from bot.incidents import queries
 from bot.incidents.owed import KINDS
-from bot.outbox import heads, holds
-from bot.outbox import store as outbox
+from bot.outbox import heads, holds, upkeep
 from bot.outbox.holds import Hold
 
 
@@ -49,7 +48,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             return _retry_failed(sessions, args.incident)
         if args.restored:
             with transaction(sessions) as session:
-                marked = outbox.restored(session)
+                marked = upkeep.restored(session)
             print(f"{marked} effects owed are in doubt: each is looked for before it is made again.")
             return 0
         if args.incident:
@@ -57,12 +56,12 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             return 2
         now = utcnow()
         with sessions() as session:
-            rows = outbox.undelivered(session)
+            rows = upkeep.undelivered(session)
             refs = {
                 i.id: i.ref
                 for i in session.query(Incident).filter(Incident.id.in_({r.incident_id for r in rows}))
             }
-            backlog = outbox.backlog(session)
+            backlog = upkeep.backlog(session)
             held = holds.active(session)
         for hold in held:
             print(_held(hold, now))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import before_commit, transaction
 from bot.db.models import DELIVERED, PENDING, OutboxEffect, OutboxHead
-from bot.outbox import heads
+from bot.outbox import heads, upkeep
 from bot.outbox import store as outbox
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -49,7 +49,7 @@ def test_one_effect_per_key_and_order_within_a_lane(sessions: sessionmaker[Sessi
     later = outbox.claim(sessions, NOW + PACE, LEASE, KNOWN)
     assert later is not None and later.key == "a2"
     with sessions() as session:
-        assert outbox.backlog(session).pending == 2
+        assert upkeep.backlog(session).pending == 2
 
 
 def test_a_crashed_claim_comes_back_in_doubt_after_its_lease(sessions: sessionmaker[Session]) -> None:
@@ -64,7 +64,7 @@ def test_a_crashed_claim_comes_back_in_doubt_after_its_lease(sessions: sessionma
     # the dead worker's late record changes nothing: its claim is not the current one
     outbox.delivered(sessions, first, NOW, {"ts": "stale"}, PACE)
     with sessions() as session:
-        assert outbox.backlog(session).pending == 1
+        assert upkeep.backlog(session).pending == 1
 
 
 def test_a_doubt_is_cleared_only_by_a_delivery_or_a_refusal(sessions: sessionmaker[Session]) -> None:
@@ -80,7 +80,7 @@ def test_a_doubt_is_cleared_only_by_a_delivery_or_a_refusal(sessions: sessionmak
     outbox.failed(sessions, third, "channel_not_found")
     assert outbox.claim(sessions, NOW, LEASE, KNOWN) is None
     with sessions() as session:
-        [row] = outbox.undelivered(session)
+        [row] = upkeep.undelivered(session)
         assert (row.state, row.in_doubt, row.last_error) == ("failed", False, "channel_not_found")
 
 
@@ -282,7 +282,7 @@ def test_effects_owed_together_are_written_in_order_around_an_edit(sessions: ses
     except RuntimeError:
         pass
     with sessions() as session:
-        assert outbox.backlog(session).pending == 0  # a failed change owes nothing
+        assert upkeep.backlog(session).pending == 0  # a failed change owes nothing
 
 
 def test_after_a_restore_what_is_owed_is_looked_for_first(sessions: sessionmaker[Session]) -> None:
@@ -292,7 +292,7 @@ def test_after_a_restore_what_is_owed_is_looked_for_first(sessions: sessionmaker
     assert sent is not None and sent.key == "sent"
     outbox.delivered(sessions, sent, NOW, {"ts": "1"}, PACE)
     with transaction(sessions) as session:
-        assert outbox.restored(session) == 1  # only what is still owed
+        assert upkeep.restored(session) == 1  # only what is still owed
     owed = outbox.claim(sessions, NOW, LEASE, KNOWN)
     assert owed is not None and owed.key == "owed" and owed.in_doubt
 

@@ -15,7 +15,7 @@ from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Kind, Registry
 from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
-from schedules.delivery import DeliveryWorkers
+from schedules.workers import DeliveryWorkers
 from tests.unit.test_adapters import NOW, Ping, Pong, context, owe
 
 
