@@ -121,11 +121,11 @@ def declare(
     """Commit the incident, its commander, timeline, scheduled work and everything it owes Slack
     (its channel, invitations, announcements, topic, the declarer's confirmation) in one
     transaction. Returns (incident, created); the same ``source_key`` (a double submit, a retried
-    request) returns the incident it made."""
-    if declaration.source_key:
-        existing = _by_source(sessions, declaration.source_key)
-        if existing is not None:
-            return existing, False
+    request) returns the incident it made.
+
+    A repeat is found by its unique ``source_key`` refusing the insert, not by a look beforehand:
+    repeats are rare, and every declare would pay for the look (the repeat's transaction rolls back
+    whole, its number with it)."""
     try:
         with transaction(sessions) as session:
             incident = create(session, policy, declaration, now)
@@ -140,7 +140,13 @@ def declare(
 
 def create(session: Session, policy: Policy, declaration: Declaration, now: datetime) -> Incident:
     """The incident, in the caller's transaction: its commander, timeline, scheduled work, the alerts
-    it is declared from, and everything it owes Slack."""
+    it is declared from, and everything it owes Slack.
+
+    Written in as few statements as it can (declares take numbers one after another, so this is the
+    time the next declare waits): the incident with its commander in one flush, the three timeline
+    events in one insert, the effects in another."""
+    commander = declaration.commander
+    cadence = policy.severity(declaration.severity).update_cadence
     incident = Incident(
         year=now.year,
         number=next_number(session, now.year),
@@ -152,61 +158,32 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
         service=declaration.service,
         declared_by=declaration.declared_by,
         declared_at=now,
+        acknowledged_at=now if commander else None,
+        next_update_at=now + cadence if cadence else None,
         source_key=declaration.source_key,
         is_private=declaration.is_private,
         fields=dict(declaration.fields),
         is_drill=declaration.drill is not None,
-        roles=[],  # loaded (empty) already: the incident is returned as it was committed
+        # loaded already: the incident is returned as it was committed
+        roles=[_commander(declaration, commander, now)] if commander else [],
         messages=[],
     )
     session.add(incident)
     session.flush()
-    timeline.record(
-        session,
-        incident,
-        "declared",
-        now,
-        declaration.declared_by,
-        title=incident.title,
-        severity=incident.severity,
-        private=incident.is_private,
-        responders=list(declaration.responders),
-        drill=declaration.drill,
-    )
-    if declaration.commander:
-        incident.roles.append(
-            RoleAssignment(
-                role=COMMANDER_ROLE,
-                user_id=declaration.commander,
-                assigned_by=declaration.declared_by,
-                assigned_at=now,
-            )
-        )
-        incident.acknowledged_at = now
-        taken = timeline.record(
-            session,
-            incident,
-            "role_assigned",
-            now,
-            declaration.declared_by,
-            role=COMMANDER_ROLE,
-            user=declaration.commander,
-        )
-        timeline.record(session, incident, "acknowledged", now, declaration.commander)
-        session.flush()
-        # the commander's duties (and the bridge), as whoever takes a role later hears them
-        effects.tell(
-            session, policy, incident, declaration.commander, "role_dm", "declare", now,
-            actor=declaration.declared_by, event_id=taken.id,
-        )  # fmt: skip
-    cadence = policy.severity(incident.severity).update_cadence
+    events = timeline.record_all(session, incident.id, _first_events(incident, declaration, now))
+    with outbox.together(session):
+        if commander:
+            # the commander's duties (and the bridge), as whoever takes a role later hears them
+            effects.tell(
+                session, policy, incident, commander, "role_dm", "declare", now,
+                actor=declaration.declared_by, event_id=events[1],
+            )  # fmt: skip
+        _owe_declared(session, policy, incident, declaration, now)
     if cadence:
-        incident.next_update_at = now + cadence
         work.schedule(session, incident.id, work.UPDATE_REMINDER, now + cadence)
     escalation.plan(session, policy, incident, now, fresh=True)
     for n, (after, text) in enumerate(declaration.injects):
         work.schedule(session, incident.id, work.DRILL_INJECT, now + after, key=str(n), text=text)
-    _owe_slack_side(session, policy, incident, declaration, now)
     if policy.tracker is not None and policy.tracker.incident_ticket:
         tickets.owe_ticket(session, policy, incident, None, now)
     for alert_id in declaration.alert_ids:
@@ -216,23 +193,39 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
     return incident
 
 
-def _owe_slack_side(
-    session: Session, policy: Policy, incident: Incident, declaration: Declaration, now: datetime
-) -> None:
-    """In the incident's channel lane, in this order: the channel, its people, the announcement
-    (pinned), the topic, then the declarer's confirmation; elsewhere, the announcements."""
-    with outbox.together(session):
-        _owe_declared(session, policy, incident, declaration, now)
+def _first_events(incident: Incident, declaration: Declaration, now: datetime) -> list[timeline.Entry]:
+    """Declared; and with a commander named, the role taken (second) and the incident acknowledged."""
+    details = {
+        "title": incident.title,
+        "severity": incident.severity,
+        "private": incident.is_private,
+        "responders": list(declaration.responders),
+        "drill": declaration.drill,
+    }
+    events: list[timeline.Entry] = [("declared", now, declaration.declared_by, details)]
+    if declaration.commander:
+        role = {"role": COMMANDER_ROLE, "user": declaration.commander}
+        events.append(("role_assigned", now, declaration.declared_by, role))
+        events.append(("acknowledged", now, declaration.commander, {}))
+    return events
+
+
+def _commander(declaration: Declaration, commander: str, now: datetime) -> RoleAssignment:
+    return RoleAssignment(
+        role=COMMANDER_ROLE, user_id=commander, assigned_by=declaration.declared_by, assigned_at=now
+    )
 
 
 def _owe_declared(
     session: Session, policy: Policy, incident: Incident, declaration: Declaration, now: datetime
 ) -> None:
+    """In the incident's channel lane, in this order: the channel, its people, the announcement
+    (pinned), the topic, then the declarer's confirmation; elsewhere, the announcements."""
     effects.create_channel(session, policy, incident, now)
     people = [declaration.declared_by, declaration.commander or declaration.declared_by]
     effects.invite(session, policy, incident, people + list(declaration.responders), "declare", now)
     effects.announce(session, policy, incident, effects.INCIDENT, now)
-    effects.set_topic(session, policy, incident, now)
+    effects.set_topic(session, policy, incident, now, fresh=True)
     bridge = policy.bridge_for(incident.severity)
     if bridge:
         effects.bookmark(session, policy, incident, "Bridge", bridge, now)

@@ -311,9 +311,15 @@ def refresh_overviews(session: Session, now: datetime) -> None:
         show_overview(session, viewer.removeprefix("overview/"), now)
 
 
-def set_topic(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:
-    """The channel topic, showing the incident as it is when it is set."""
-    _rearm(session, policy, incident, INCIDENT, Topic(), key(incident, "topic"), now)
+def set_topic(
+    session: Session, policy: Policy, incident: Incident, now: datetime, fresh: bool = False
+) -> None:
+    """The channel topic, showing the incident as it is when it is set. A ``fresh`` incident (being
+    declared) has no topic owed yet: owed as any first effect is, in one statement with the rest."""
+    if fresh:
+        _owe_at(session, policy, incident, INCIDENT, Topic(), key(incident, "topic"), now)
+    else:
+        _rearm(session, policy, incident, INCIDENT, Topic(), key(incident, "topic"), now)
 
 
 def create_channel(session: Session, policy: Policy, incident: Incident, now: datetime) -> None:

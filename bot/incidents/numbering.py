@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from bot.db.dialect import dialect_of, insert_for
@@ -14,22 +14,15 @@ from bot.db.models import IncidentCounter
 
 def next_number(session: Session, year: int) -> int:
     """Take the next number for ``year``. The counter row stays locked until the transaction ends."""
-    session.execute(_counter_statement(dialect_of(session)), {"year": year, "last_number": 0})
-    return int(session.execute(_take_statement(), {"counter_year": year}).scalar_one())
+    return int(session.execute(_take_statement(dialect_of(session)), {"year": year}).scalar_one())
 
 
 # Built once, run with parameters: every declare takes a number while its year's counter is locked.
+# One statement: the year's first number creates its counter, every later one increments it.
 @functools.cache
-def _counter_statement(dialect: str) -> Any:
-    return insert_for(dialect, IncidentCounter.__table__).on_conflict_do_nothing(index_elements=["year"])
-
-
-@functools.cache
-def _take_statement() -> Any:
+def _take_statement(dialect: str) -> Any:
     table = cast(Table, IncidentCounter.__table__)
-    return (
-        update(table)
-        .where(table.c.year == bindparam("counter_year"))
-        .values(last_number=table.c.last_number + 1)
-        .returning(table.c.last_number)
-    )
+    statement = insert_for(dialect, table).values(last_number=1)
+    return statement.on_conflict_do_update(
+        index_elements=["year"], set_={"last_number": table.c.last_number + 1}
+    ).returning(table.c.last_number)

@@ -92,6 +92,9 @@ def test_the_same_source_makes_one_incident(sessions: sessionmaker[Session]) -> 
     first, created = declaring.declare(sessions, POLICY, declaration(source_key="view:V1"), NOW)
     again, created_again = declaring.declare(sessions, POLICY, declaration(source_key="view:V1"), NOW)
     assert created and not created_again and again.id == first.id
+    # the repeat is refused by the source's uniqueness: its whole transaction, number too, rolls back
+    after = declaring.declare(sessions, POLICY, declaration(source_key="view:V2"), NOW)[0]
+    assert (first.ref, after.ref) == ("INC-2026-0001", "INC-2026-0002")
 
 
 def test_concurrent_declares_get_distinct_numbers(sessions: sessionmaker[Session]) -> None:
