@@ -49,7 +49,11 @@ class DeliveryWorkers:
         self.count = count
         self.lease = timedelta(seconds=ctx.settings.delivery_lease)
         self.holds = HoldKeeper(ctx, self.wake)
-        self._cond = threading.Condition()
+        # One lock for what the threads share; the claimer and the senders wait on conditions of
+        # their own, so that a commit waking the claimer does not wake every idle sender too.
+        self._lock = threading.RLock()
+        self._claimer = threading.Condition(self._lock)
+        self._senders = threading.Condition(self._lock)
         self._wakes = 0
         self._stopping = threading.Event()
         self._held: dict[int, outbox.Claimed] = {}  # claimed and not yet recorded: leases kept
@@ -81,9 +85,9 @@ class DeliveryWorkers:
 
     def wake(self) -> None:
         """Something was owed (or a lane moved on): look now."""
-        with self._cond:
+        with self._lock:
             self._wakes += 1
-            self._cond.notify_all()
+            self._claimer.notify()
 
     def stop(self, timeout: float) -> bool:
         """Stop claiming; True when every sender finished what was claimed within ``timeout``."""
@@ -104,9 +108,9 @@ class DeliveryWorkers:
             with background():  # a request waiting for its ack goes first
                 self._claim_until_stopped()
         finally:
-            with self._cond:  # senders stop once what it claimed is delivered (and record it)
+            with self._lock:  # senders stop once what it claimed is delivered (and record it)
                 self._claiming = False
-                self._cond.notify_all()
+                self._senders.notify_all()
                 done, self._done = self._done, []
             self._record(done)
 
@@ -116,8 +120,8 @@ class DeliveryWorkers:
             if time.monotonic() - repaired >= REPAIR_EVERY:
                 repaired = time.monotonic()
                 self._repair_heads()
-            with self._cond:
-                self._cond.wait_for(lambda: self._free() > 0 or self._done or self._stopping.is_set())
+            with self._lock:
+                self._claimer.wait_for(lambda: self._free() > 0 or self._done or self._stopping.is_set())
                 seen, free = self._wakes, self._free()
                 done, self._done = self._done, []
             self._record(done)
@@ -136,14 +140,14 @@ class DeliveryWorkers:
                     log.exception("claiming outbox work failed")
                 self._wait(seen, self.poll)
                 continue
-            with self._cond:
+            with self._lock:
                 for claimed in batch:
                     self._held[claimed.id] = claimed
                     self._lease_ends[claimed.id] = now + self.lease
             self._prepare(batch)
-            with self._cond:
+            with self._lock:
                 self._handed.extend(batch)
-                self._cond.notify_all()
+                self._senders.notify(len(batch))
             if len(batch) < free:  # nothing more is ready now: until something is, or is owed
                 self._wait(seen, self._until_next(claimable))
 
@@ -151,7 +155,7 @@ class DeliveryWorkers:
         """What to claim: the kinds not on hold, less those sent one at a time that already have
         one waiting in hand (a burst of pins would otherwise fill it)."""
         known = self.holds.known()
-        with self._cond:
+        with self._lock:
             waiting = {claimed.kind for claimed in self._handed if claimed.kind in self._serial}
         return replace(known, kinds=known.kinds - waiting) if waiting else known
 
@@ -199,18 +203,18 @@ class DeliveryWorkers:
             for claimed in recorded:
                 count(self.ctx, claimed.kind, Done())
         finally:
-            with self._cond:
+            with self._lock:
                 for claimed, _, _ in done:
                     self._let_go(claimed)
 
     def _delivered(self, claimed: outbox.Claimed, outcome: Done) -> bool:
         """Hand a delivery to the claimer to record (False: it stopped; the sender records it)."""
-        with self._cond:
+        with self._lock:
             if not self._claiming:
                 return False
             self._done.append((claimed, outcome, self.ctx.clock()))
             self._wakes += 1
-            self._cond.notify_all()
+            self._claimer.notify()
             return True
 
     def _repair_heads(self) -> None:
@@ -230,7 +234,7 @@ class DeliveryWorkers:
 
     def _free(self) -> int:
         """How many more to claim: senders with nothing in hand, and the few claimed ahead of them
-        (called holding ``_cond``). Effects waiting for their kind's one call in flight do not
+        (called holding ``_lock``). Effects waiting for their kind's one call in flight do not
         count: they must not stop the claims of what can go now (no more of their kind are claimed
         while they wait)."""
         waiting = sum(1 for claimed in self._handed if claimed.kind in self._sending_serial)
@@ -246,9 +250,9 @@ class DeliveryWorkers:
         return min(max((soonest - self.ctx.clock()).total_seconds(), 0.01), self.poll)
 
     def _wait(self, seen: int, timeout: float) -> None:
-        with self._cond:
+        with self._lock:
             if self._wakes == seen and not self._stopping.is_set():
-                self._cond.wait(timeout)
+                self._claimer.wait(timeout)
 
     # ---------------------------------------------------------------------------- the senders
 
@@ -266,7 +270,7 @@ class DeliveryWorkers:
                 finally:
                     self._sent(claimed)
                     if not handed:
-                        with self._cond:
+                        with self._lock:
                             self._let_go(claimed)
                         self.wake()  # its lane may owe a next effect, and this sender is free
 
@@ -287,12 +291,12 @@ class DeliveryWorkers:
     def _next(self) -> outbox.Claimed | None:
         """The next claimed effect that can go now (not one whose kind goes one call at a time while
         one is in flight); None once the claimer stopped and everything it claimed is taken."""
-        with self._cond:
+        with self._lock:
             self._idle += 1
-            self._cond.notify_all()
+            self._claimer.notify()
             try:
                 while True:
-                    self._cond.wait_for(lambda: self._takeable() is not None or self._over())
+                    self._senders.wait_for(lambda: self._takeable() is not None or self._over())
                     claimed = self._takeable()
                     if claimed is None:
                         return None
@@ -300,9 +304,11 @@ class DeliveryWorkers:
                     if self._lapsing(claimed):  # waited in hand too long to be sure it is still ours
                         log.info("%s waited too long for a sender: left for the next claim", claimed.key)
                         self._let_go(claimed)
+                        self._claimer.notify()  # (one fewer in hand: more may be claimed)
                         continue
                     if claimed.kind in self._serial:
                         self._sending_serial.add(claimed.kind)
+                        self._claimer.notify()  # (the rest of its kind wait: more may be claimed)
                     return claimed
             finally:
                 self._idle -= 1
@@ -317,7 +323,7 @@ class DeliveryWorkers:
         return ends is not None and ends - self.lease / 3 < self.ctx.clock()
 
     def _let_go(self, claimed: outbox.Claimed) -> None:
-        """No longer held by this replica (called holding ``_cond``)."""
+        """No longer held by this replica (called holding ``_lock``)."""
         self._held.pop(claimed.id, None)
         self._lease_ends.pop(claimed.id, None)
 
@@ -327,9 +333,9 @@ class DeliveryWorkers:
     def _sent(self, claimed: outbox.Claimed) -> None:
         """A sender is done with ``claimed``: the next of a kind sent one at a time may go."""
         if claimed.kind in self._serial:
-            with self._cond:
+            with self._lock:
                 self._sending_serial.discard(claimed.kind)
-                self._cond.notify_all()
+                self._senders.notify()  # for the next of its kind
 
     # ---------------------------------------------------------------------------- housekeeping
 
@@ -340,12 +346,12 @@ class DeliveryWorkers:
     def _renew_leases(self) -> None:
         every = max(self.lease.total_seconds() / 3, 0.1)
         while not self._stopping.wait(every):
-            with self._cond:
+            with self._lock:
                 held = list(self._held.values())
             until = self.ctx.clock() + self.lease
             try:
                 outbox.renew(self.ctx.sessions, held, until)
-                with self._cond:
+                with self._lock:
                     for claimed in held:
                         if claimed.id in self._lease_ends:
                             self._lease_ends[claimed.id] = until
