@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config.policy import COMMANDER_ROLE, Policy
 from bot.db.engine import transaction
+from bot.db.inserted import inserted, shown_loaded
 from bot.db.models import Alert, Incident, RoleAssignment, Status
 from bot.errors import InputError
 from bot.incidents import alert_links, effects, escalation, tickets, timeline, work
@@ -142,34 +144,34 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
     """The incident, in the caller's transaction: its commander, timeline, scheduled work, the alerts
     it is declared from, and everything it owes Slack.
 
-    Written in as few statements as it can (declares take numbers one after another, so this is the
-    time the next declare waits): the incident with its commander in one flush, the three timeline
-    events in one insert, the effects in another."""
+    Written in as few statements as it can, none through the ORM's unit of work (declares take
+    numbers one after another, so this is the time the next declare waits): the incident, its
+    commander, its first timeline events in one insert, the effects in another."""
     commander = declaration.commander
     cadence = policy.severity(declaration.severity).update_cadence
-    incident = Incident(
-        year=now.year,
-        number=next_number(session, now.year),
-        title=declaration.title,
-        severity=declaration.severity,
-        status=Status.INVESTIGATING.value,
-        impact=declaration.impact,
-        description=declaration.description,
-        service=declaration.service,
-        declared_by=declaration.declared_by,
-        declared_at=now,
-        acknowledged_at=now if commander else None,
-        next_update_at=now + cadence if cadence else None,
-        source_key=declaration.source_key,
-        is_private=declaration.is_private,
-        fields=dict(declaration.fields),
-        is_drill=declaration.drill is not None,
-        # loaded already: the incident is returned as it was committed
-        roles=[_commander(declaration, commander, now)] if commander else [],
-        messages=[],
-    )
-    session.add(incident)
-    session.flush()
+    values: dict[str, Any] = {
+        "year": now.year,
+        "number": next_number(session, now.year),
+        "title": declaration.title,
+        "severity": declaration.severity,
+        "status": Status.INVESTIGATING.value,
+        "impact": declaration.impact,
+        "description": declaration.description,
+        "service": declaration.service,
+        "declared_by": declaration.declared_by,
+        "declared_at": now,
+        "acknowledged_at": now if commander else None,
+        "next_update_at": now + cadence if cadence else None,
+        "source_key": declaration.source_key,
+        "is_private": declaration.is_private,
+        "fields": dict(declaration.fields),
+        "is_drill": declaration.drill is not None,
+    }
+    incident = inserted(session, Incident, values, roles=[], messages=[])
+    if commander:
+        role: dict[str, Any] = {"incident_id": incident.id, "role": COMMANDER_ROLE, "user_id": commander}
+        role |= {"assigned_by": declaration.declared_by, "assigned_at": now}
+        shown_loaded(incident, roles=[inserted(session, RoleAssignment, role, incident=incident)])
     events = timeline.record_all(session, incident.id, _first_events(incident, declaration, now))
     with outbox.together(session):
         if commander:
@@ -208,12 +210,6 @@ def _first_events(incident: Incident, declaration: Declaration, now: datetime) -
         events.append(("role_assigned", now, declaration.declared_by, role))
         events.append(("acknowledged", now, declaration.commander, {}))
     return events
-
-
-def _commander(declaration: Declaration, commander: str, now: datetime) -> RoleAssignment:
-    return RoleAssignment(
-        role=COMMANDER_ROLE, user_id=commander, assigned_by=declaration.declared_by, assigned_at=now
-    )
 
 
 def _owe_declared(

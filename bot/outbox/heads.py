@@ -10,9 +10,9 @@ that owe nothing.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.dialect import dialect_of, insert_for
@@ -53,14 +53,12 @@ def _lock_heads(dialect: str) -> Any:
 
 @functools.cache
 def _head_statement() -> Any:
-    head, row = OutboxHead, OutboxEffect
+    """On the tables, not the mapped classes: every change runs it, and the ORM's bulk update path
+    cost more than the statement (a tenth of a declare)."""
+    heads = cast(Table, OutboxHead.__table__)
+    head, row = heads.c, cast(Table, OutboxEffect.__table__).c
     oldest = select(func.min(row.id)).where(row.lane == head.lane, row.state == PENDING).scalar_subquery()
-    return (
-        update(head)
-        .where(head.lane.in_(bindparam("lanes", expanding=True)))
-        .values(effect_id=oldest)
-        .execution_options(synchronize_session=False)
-    )
+    return update(heads).where(head.lane.in_(bindparam("lanes", expanding=True))).values(effect_id=oldest)
 
 
 def repair_heads(sessions: sessionmaker[Session]) -> list[str]:

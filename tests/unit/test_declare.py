@@ -74,6 +74,23 @@ def test_declare_commits_incident_commander_and_timeline(sessions: sessionmaker[
         assert stored.impact == "All checkouts fail" and stored.status == "Investigating"
 
 
+def test_the_incident_comes_back_as_it_was_committed(sessions: sessionmaker[Session]) -> None:
+    """Inserted without the ORM's unit of work, it is still an ordinary persistent object: every
+    column as the database wrote it (defaults too), its collections loaded, and a change to it later
+    in the same transaction is saved."""
+    incident, _ = declaring.declare(sessions, POLICY, declaration(commander="U0BOB"), NOW)
+    # readable with its session closed: nothing left to load
+    assert (incident.summary, incident.channel_id, incident.fields, incident.messages) == ("", None, {}, [])
+    assert [(r.role, r.user_id, r.incident is incident) for r in incident.roles] == [("ic", "U0BOB", True)]
+    with sessions() as session, session.begin():
+        again = declaring.create(session, POLICY, declaration(title="Second"), NOW)
+        assert not session.dirty and not session.new
+        again.summary = "changed in the same transaction"
+    with sessions() as session:
+        stored = session.get_one(Incident, again.id)
+        assert (stored.number, stored.summary) == (2, "changed in the same transaction")
+
+
 def test_without_a_commander_it_is_not_acknowledged(sessions: sessionmaker[Session]) -> None:
     incident, _ = declaring.declare(sessions, POLICY, declaration(), NOW)
     assert incident.acknowledged_at is None and incident.holder("ic") is None
