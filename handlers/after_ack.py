@@ -1,4 +1,4 @@
-"""The one lazy listener: what the acknowledgement left to do right after it.
+"""What the acknowledgement left to do right after it, in the after-ack threads (``then_after``).
 
 It opens a form (a ``trigger_id`` works once and for 3 seconds, so nothing queued may delay it:
 Slack effects go through the outbox, never through here) and sends a private answer through the

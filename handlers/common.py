@@ -4,7 +4,7 @@ Listeners are module-level functions Bolt calls with ``ack``, ``body`` and ``con
 factory puts the bot's :class:`~bot.slack.context.SlackContext` in Bolt's context as ``"bot"``. An ack
 listener validates and commits before it acknowledges (acknowledged means saved); what must
 happen after the ack (opening a form, a reply through the response URL) is left in Bolt's
-context under ``"then"`` for the lazy listener :func:`after_ack`.
+context under ``"then"`` for :func:`after_ack`, run by the after-ack threads.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def tell_after(context: BoltContext | dict[str, Any], message: Message) -> None:
 
 
 def then(context: BoltContext | dict[str, Any], **what: Any) -> None:
-    """Leave work for the lazy listener (plain data: Bolt copies it to another thread)."""
+    """Leave work for :func:`after_ack` (plain data: it runs in another thread, after the ack)."""
     context["then"] = {**(context.get("then") or {}), **what}
 
 

@@ -29,7 +29,7 @@ def oncall_command(ctx: SlackContext, command: Command, context: BoltContext) ->
 
 
 def oncall_message(ctx: SlackContext) -> Message:
-    """Who is on call now for each PagerDuty-backed target (the lazy listener sends it)."""
+    """Who is on call now for each PagerDuty-backed target (sent right after the ack)."""
     rows: list[dict[str, Any]] = []
     for name, target in ctx.policy.escalation.targets.items():
         if not target.oncall:

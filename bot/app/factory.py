@@ -204,7 +204,9 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     slack = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url))
     outbound = SlackGateway(make_web_client(settings.slack_bot_token, settings.slack_api_url, retries=False))
     people = People(slack, policy.admins)
+    executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="after-ack")
     ctx = SlackContext(
+        after_ack=executor,
         settings=settings,
         policy=policy,
         engine=engine,
@@ -223,7 +225,6 @@ def create_app(settings: Settings, policy: Policy, clock: Clock = utcnow) -> Bot
     delivery = DeliveryWorkers(ctx, settings.delivery_workers)
     ctx.wake = delivery.wake
     _wake_after_commit(ctx)
-    executor = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="after-ack")
     logging.getLogger("slack_bolt.App").addFilter(_QuietAboutOurClient())
     bolt = _CountedApp(
         ctx.in_flight,

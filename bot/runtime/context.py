@@ -43,4 +43,4 @@ class Context:
     work_due: Callable[[datetime], None] = field(default=lambda _due: None)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Context:
-        return self  # shared services: Bolt copies its context for lazy listeners, this stays one
+        return self  # shared services: a copy of what holds it (say, a Bolt context) shares them

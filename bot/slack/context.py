@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ class SlackContext(Context):
     oncall: OnCallDirectory
     # the status page's components, for the publish form (None: no status page is set up)
     status_page: Components | None = None
+    # the threads that do what an acknowledgement left for after it (open a form, answer privately);
+    # None (a context built for a test): done right after the listener, in its thread
+    after_ack: Executor | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SlackContext:
         return self

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,18 +17,15 @@ from bot.db.engine import transaction
 from bot.db.models import OutboxEffect
 from bot.incidents import owed
 from bot.integrations.pager.adapter import Pagers
-from bot.integrations.pagerduty.oncall import OnCallDirectory
 from bot.outbox import store as outbox
 from bot.outbox.adapters import Adapter, Effect, Kind, Registry
 from bot.outbox.outcome import Done, Outcome
 from bot.outbox.retry import RetryPolicy
 from bot.rendering import Renderer
 from bot.runtime.context import Context
-from bot.slack.context import SlackContext
-from bot.slack.gateway import SlackGateway
-from bot.slack.people import People
 from schedules.delivery import run_one
 from schedules.runner import JOB_RETRY
+from tests.slack_contexts import slack_context
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -101,19 +97,7 @@ def test_the_registry_knows_each_kind_once_and_what_it_is() -> None:
 def test_the_app_registers_slack_and_the_pagers_for_every_kind_the_domain_owes(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
-    slack = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/"))
-    ctx = SlackContext(
-        settings=Settings(slack_retry_after=7, integrations_retry_after=11),
-        policy=Policy(),
-        engine=engine,
-        sessions=sessions,
-        render=Renderer(),
-        clock=lambda: NOW,
-        slack=slack,
-        outbound=slack,
-        people=People(slack, Policy().admins),
-        oncall=OnCallDirectory(None, lambda email: None, lambda: NOW),
-    )
+    ctx = slack_context(engine, sessions, NOW, Settings(slack_retry_after=7, integrations_retry_after=11))
     registry = adapters(ctx, None, None)
     assert registry.kinds == set(owed.KINDS)
     assert registry.paced == {"post", "file", "alert"}
