@@ -1,7 +1,7 @@
 """Delivery workers: threads that send what the outbox owes.
 
-A commit that owes something wakes them at once; otherwise they look again when the next effect
-becomes deliverable, and at least every scheduler tick (for what another replica, a crash or a
+A commit that owes something wakes their claimer at once; otherwise it looks again when the next
+effect becomes deliverable, and at least every scheduler tick (for what another replica, a crash or a
 back-off left). One thread claims lane heads in batches for the senders, each of which holds one
 effect at a time; a keeper thread renews the leases of what they hold, so a replica that dies lets
 its effects go within one lease. Nothing here sleeps with work in hand: pacing and back-off are
@@ -301,6 +301,8 @@ class DeliveryWorkers:
                     if claimed is None:
                         return None
                     self._handed.remove(claimed)
+                    if self._over():  # the last in hand, the claimer gone: every idle sender may stop
+                        self._senders.notify_all()
                     if self._lapsing(claimed):  # waited in hand too long to be sure it is still ours
                         log.info("%s waited too long for a sender: left for the next claim", claimed.key)
                         self._let_go(claimed)

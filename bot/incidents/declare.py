@@ -126,8 +126,9 @@ def declare(
     request) returns the incident it made.
 
     A repeat is found by its unique ``source_key`` refusing the insert, not by a look beforehand:
-    repeats are rare, and every declare would pay for the look (the repeat's transaction rolls back
-    whole, its number with it)."""
+    repeats are rare, and every declare would pay for the look. The repeat's transaction rolls
+    back whole, its number with it; it waits for the year's counter as a declare does (and
+    PostgreSQL logs the refused insert)."""
     try:
         with transaction(sessions) as session:
             incident = create(session, policy, declaration, now)
@@ -144,9 +145,11 @@ def create(session: Session, policy: Policy, declaration: Declaration, now: date
     """The incident, in the caller's transaction: its commander, timeline, scheduled work, the alerts
     it is declared from, and everything it owes Slack.
 
-    Written in as few statements as it can, none through the ORM's unit of work (declares take
-    numbers one after another, so this is the time the next declare waits): the incident, its
-    commander, its first timeline events in one insert, the effects in another."""
+    Written in as few statements as it can (declares take numbers one after another, so this is
+    the time the next declare waits): the incident and its commander in plain inserts rather than
+    the ORM's unit of work, its first timeline events in one insert, every effect in another.
+    (Linking the alerts it is declared from, when there are any, goes through the ORM as any
+    later change does.)"""
     commander = declaration.commander
     cadence = policy.severity(declaration.severity).update_cadence
     values: dict[str, Any] = {

@@ -106,3 +106,28 @@ def test_an_effect_whose_lease_may_have_run_out_in_hand_is_not_sent(
     finally:
         gated.release.set()
         assert workers.stop(10)
+
+
+def test_stopping_while_a_pin_waits_in_hand_lets_every_sender_go(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The claimer stops while one pin is in flight and the next waits in hand: the idle senders,
+    woken while that one could not go yet, are woken again once the hand is empty (a shutdown that
+    waited out its whole grace for them would look like work lost)."""
+    gated = Gated()
+    for n in range(2):
+        owe(sessions, f"pin-{n}", Ping(to=str(n)), lane=f"pins:{n}")
+    workers = DeliveryWorkers(context(engine, sessions, Registry.of([gated.adapter])), 4)
+    workers.start()
+    stopped: list[bool] = []
+    try:
+        assert until(lambda: gated.pinning == 1)  # the second pin waits in hand
+        stopping = threading.Thread(target=lambda: stopped.append(workers.stop(5)))
+        stopping.start()
+        assert until(lambda: not any(t.name == "delivery-claims" for t in threading.enumerate()))
+        gated.release.set()  # the first pin lands; the second goes; then nothing is left in hand
+        stopping.join(10)
+        assert stopped == [True]
+        assert sorted(gated.pinned) == ["0", "1"]
+    finally:
+        gated.release.set()
